@@ -1,0 +1,24 @@
+//! Typed settings for hush: the collector's configuration, the event policy and the SDK's
+//! consent rules.
+//!
+//! - [`CollectorConfig::load`] layers built-in defaults < a TOML file < `HUSH_*` environment
+//!   variables (with `__` for nesting, e.g. `HUSH_POSTHOG__HOST`) and validates the result.
+//! - [`Policy`] is the default event catalogue from DESIGN.md, which tenants may extend.
+//! - [`consent::resolve`] decides whether an app may send telemetry, and why.
+//!
+//! Secrets are held in [`Secret`], whose `Debug`, `Display` and `Serialize` print
+//! `[redacted]`.
+
+mod collector;
+pub mod consent;
+mod error;
+mod policy;
+mod secret;
+
+pub use collector::{
+    ClickHouseConfig, CollectorConfig, LimitsConfig, LocalSinkConfig, PostHogConfig, QueueConfig,
+    ScrubConfig, ScrubRuleConfig, TenantConfig,
+};
+pub use error::ConfigError;
+pub use policy::{EventClass, Policy, PolicyConfig};
+pub use secret::Secret;

@@ -1,0 +1,209 @@
+//! Loading and validating the collector's configuration.
+
+use hush_config::{CollectorConfig, ConfigError};
+use std::fs;
+use std::path::PathBuf;
+use tempfile::TempDir;
+
+const GOOD_HASH: &str = "0123456789abcdef0123456789abcdef-tenant-secret";
+
+fn file(text: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("hush.toml");
+    fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn load(text: &str, env: &[(&str, &str)]) -> Result<CollectorConfig, ConfigError> {
+    let (_dir, path) = file(text);
+    CollectorConfig::load_from(
+        Some(&path),
+        env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+    )
+}
+
+fn err(text: &str, env: &[(&str, &str)]) -> String {
+    load(text, env).unwrap_err().to_string()
+}
+
+#[test]
+fn defaults_without_file() {
+    let c = CollectorConfig::load_from(None, Vec::new()).unwrap();
+    assert_eq!(c.listen.to_string(), "127.0.0.1:8787");
+    assert_eq!(c.data_dir, PathBuf::from("hush-data"));
+    assert!(c.local.enabled);
+    assert!(c.posthog.is_none() && c.clickhouse.is_none());
+}
+
+#[test]
+fn layers_file_then_env() {
+    let c = load(
+        &format!(
+            r#"
+listen = "127.0.0.1:9000"
+[[tenants]]
+name = "acme"
+api_key = "phc_acme"
+hash_key = "{GOOD_HASH}"
+[posthog]
+host = "https://eu.i.posthog.com"
+api_key = "phc_forward"
+[clickhouse]
+url = "http://127.0.0.1:8123"
+"#
+        ),
+        &[
+            ("HUSH_POSTHOG__HOST", "http://127.0.0.1:9999"),
+            ("HUSH_LISTEN", "127.0.0.1:9001"),
+            ("HUSH_TELEMETRY_LEVEL", "full"),
+            ("HUSH_QUEUE__MAX_BYTES", "1048576"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(c.listen.port(), 9001);
+    assert_eq!(c.posthog.as_ref().unwrap().host, "http://127.0.0.1:9999");
+    assert_eq!(c.queue.max_bytes, 1_048_576);
+    let ch = c.clickhouse.as_ref().unwrap();
+    assert_eq!(
+        (ch.database.as_str(), ch.user.as_str()),
+        ("hush", "default")
+    );
+    assert_eq!(c.tenant_by_key("phc_acme").unwrap().name, "acme");
+}
+
+#[test]
+fn unknown_key_names_key_and_file() {
+    let msg = err("listen = \"127.0.0.1:1\"\nlisten_adress = \"x\"\n", &[]);
+    assert!(msg.contains("listen_adress"), "{msg}");
+    assert!(msg.contains("hush.toml"), "{msg}");
+    let msg = err(
+        "[posthog]\nhost = \"https://x.example\"\napi_key = \"phc_1\"\nhots = 1\n",
+        &[],
+    );
+    assert!(msg.contains("posthog.hots"), "{msg}");
+    let msg = err("", &[("HUSH_LISTN", "127.0.0.1:1")]);
+    assert!(msg.contains("listn") && msg.contains("HUSH_LISTN"), "{msg}");
+}
+
+#[test]
+fn bad_address_names_key_and_source() {
+    let msg = err("listen = \"not-an-address\"\n", &[]);
+    assert!(msg.contains("listen") && msg.contains("hush.toml"), "{msg}");
+    let msg = err("", &[("HUSH_LISTEN", "localhost")]);
+    assert!(
+        msg.contains("listen") && msg.contains("HUSH_LISTEN"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn short_or_missing_hash_key() {
+    let msg = err(
+        "[[tenants]]\nname = \"a\"\napi_key = \"phc_a\"\nhash_key = \"tooshort-secret\"\n",
+        &[],
+    );
+    assert!(
+        msg.contains("tenants[0].hash_key") && msg.contains("hush.toml"),
+        "{msg}"
+    );
+    assert!(msg.contains("32"), "{msg}");
+    assert!(
+        !msg.contains("tooshort-secret"),
+        "the secret is never echoed: {msg}"
+    );
+    let msg = err("[[tenants]]\nname = \"a\"\napi_key = \"phc_a\"\n", &[]);
+    assert!(msg.contains("hash_key"), "{msg}");
+}
+
+#[test]
+fn duplicate_api_key() {
+    let msg = err(
+        &format!(
+            "[[tenants]]\nname = \"a\"\napi_key = \"phc_same\"\nhash_key = \"{GOOD_HASH}\"\n\
+             [[tenants]]\nname = \"b\"\napi_key = \"phc_same\"\nhash_key = \"{GOOD_HASH}\"\n"
+        ),
+        &[],
+    );
+    assert!(
+        msg.contains("tenants[1].api_key") && msg.contains("duplicate"),
+        "{msg}"
+    );
+    assert!(msg.contains("hush.toml"), "{msg}");
+    assert!(!msg.contains("phc_same"), "{msg}");
+}
+
+#[test]
+fn personal_key_as_tenant_key() {
+    let msg = err(
+        &format!(
+            "[[tenants]]\nname = \"a\"\napi_key = \"phx_personal\"\nhash_key = \"{GOOD_HASH}\"\n"
+        ),
+        &[],
+    );
+    assert!(
+        msg.contains("tenants[0].api_key") && msg.contains("phc_"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn bad_url_names_key_and_source() {
+    let msg = err(
+        "[posthog]\nhost = \"not a url\"\napi_key = \"phc_f\"\n",
+        &[],
+    );
+    assert!(
+        msg.contains("posthog.host") && msg.contains("hush.toml"),
+        "{msg}"
+    );
+    let msg = err("[clickhouse]\nurl = \"ftp://127.0.0.1\"\n", &[]);
+    assert!(msg.contains("clickhouse.url"), "{msg}");
+    let msg = err(
+        "[posthog]\nhost = \"https://ok.example\"\napi_key = \"phc_f\"\n",
+        &[("HUSH_POSTHOG__HOST", "::nonsense")],
+    );
+    assert!(
+        msg.contains("posthog.host") && msg.contains("HUSH_POSTHOG__HOST"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn wrong_type_does_not_echo_value() {
+    let msg = err("[queue]\nmax_bytes = \"secretish-string\"\n", &[]);
+    assert!(msg.contains("queue.max_bytes"), "{msg}");
+    assert!(!msg.contains("secretish-string"), "{msg}");
+}
+
+#[test]
+fn missing_config_file_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("nope.toml");
+    let msg = CollectorConfig::load_from(Some(&path), Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("nope.toml"), "{msg}");
+}
+
+#[test]
+fn secrets_never_in_debug() {
+    let c = load(
+        &format!(
+            "[[tenants]]\nname = \"a\"\napi_key = \"phc_visible_key\"\nhash_key = \"{GOOD_HASH}\"\n\
+             [posthog]\nhost = \"https://eu.i.posthog.com\"\napi_key = \"phc_forward_key\"\n\
+             [clickhouse]\nurl = \"http://127.0.0.1:8123\"\npassword = \"ch-password-123\"\n"
+        ),
+        &[],
+    )
+    .unwrap();
+    let debug = format!("{c:?} {c:#?}");
+    for secret in [
+        "phc_visible_key",
+        GOOD_HASH,
+        "phc_forward_key",
+        "ch-password-123",
+    ] {
+        assert!(!debug.contains(secret), "{secret} leaked into Debug");
+    }
+    assert!(debug.contains("[redacted]"));
+}
