@@ -319,6 +319,13 @@ impl CollectorConfig {
                 });
             }
         }
+        if !self.local.enabled && self.posthog.is_none() && self.clickhouse.is_none() {
+            return Err(ConfigError::Invalid {
+                key: "local.enabled".into(),
+                source_name: source_of(figment, &["local", "enabled"]),
+                reason: "is false and neither [posthog] nor [clickhouse] is set: accepted events would go nowhere".into(),
+            });
+        }
         for (i, rule) in self.scrub.rules.iter().enumerate() {
             if !matches!(
                 rule.action.as_str(),
@@ -425,7 +432,9 @@ fn describe(error: &figment::Error) -> ConfigError {
             .unwrap_or_else(|| "the configuration".into());
         let what = match &e.kind {
             Kind::UnknownField(field, _) => {
-                let full = if path.is_empty() {
+                let full = if path.last() == Some(&field.as_str()) {
+                    key.clone()
+                } else if path.is_empty() {
                     field.clone()
                 } else {
                     format!("{key}.{field}")

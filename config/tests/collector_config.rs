@@ -207,3 +207,17 @@ fn secrets_never_in_debug() {
     }
     assert!(debug.contains("[redacted]"));
 }
+
+#[test]
+fn at_least_one_sink() {
+    let msg = err("[local]\nenabled = false\n", &[]);
+    assert!(
+        msg.contains("local.enabled") && msg.contains("hush.toml"),
+        "{msg}"
+    );
+    assert!(load(
+        "[local]\nenabled = false\n[clickhouse]\nurl = \"http://127.0.0.1:8123\"\n",
+        &[]
+    )
+    .is_ok());
+}

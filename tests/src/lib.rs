@@ -5,4 +5,7 @@
 
 pub mod clickhouse;
 pub mod collector_process;
+pub mod inprocess;
+pub mod planted;
 pub mod posthog_standin;
+pub mod wait;

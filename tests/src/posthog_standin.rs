@@ -41,7 +41,15 @@ impl PostHogStandIn {
     pub async fn start() -> Self {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let mut app = Router::new();
-        for path in ["/batch", "/batch/", "/capture", "/capture/", "/e", "/e/", "/i/v0/e/"] {
+        for path in [
+            "/batch",
+            "/batch/",
+            "/capture",
+            "/capture/",
+            "/e",
+            "/e/",
+            "/i/v0/e/",
+        ] {
             app = app.route(path, post(capture));
         }
         let app = app
@@ -112,7 +120,10 @@ impl Drop for PostHogStandIn {
 }
 
 fn reject(status: StatusCode, detail: &str) -> (StatusCode, Json<Value>) {
-    (status, Json(json!({"type": "validation_error", "detail": detail})))
+    (
+        status,
+        Json(json!({"type": "validation_error", "detail": detail})),
+    )
 }
 
 async fn capture(
@@ -124,7 +135,8 @@ async fn capture(
     guard.requests += 1;
     if guard.fail_next > 0 {
         guard.fail_next -= 1;
-        let status = StatusCode::from_u16(guard.fail_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let status =
+            StatusCode::from_u16(guard.fail_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         return (status, Json(json!({"detail": "stand-in told to fail"})));
     }
     let gzip = headers
@@ -167,7 +179,10 @@ async fn capture(
     }
     if token.starts_with("phx_") {
         guard.rejected += 1;
-        return reject(StatusCode::UNAUTHORIZED, "personal API key used as project key");
+        return reject(
+            StatusCode::UNAUTHORIZED,
+            "personal API key used as project key",
+        );
     }
     let events: Vec<Value> = match value.get("batch") {
         Some(Value::Array(events)) => events.clone(),

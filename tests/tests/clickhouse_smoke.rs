@@ -32,7 +32,11 @@ async fn create_insert_read_back() -> anyhow::Result<()> {
         ))
         .execute()
         .await?;
-    let mut insert = client.insert::<Smoke>(&format!("{db}.smoke")).await?;
+    let mut insert = client
+        .clone()
+        .with_database(&db)
+        .insert::<Smoke>("smoke")
+        .await?;
     for (id, name) in [(1, "one"), (2, "two"), (3, "three")] {
         insert
             .write(&Smoke {
@@ -44,18 +48,34 @@ async fn create_insert_read_back() -> anyhow::Result<()> {
     insert.end().await?;
 
     let rows: Vec<Smoke> = client
-        .query(&format!("SELECT id, name FROM {db}.smoke WHERE id >= ? ORDER BY id"))
+        .query(&format!(
+            "SELECT id, name FROM {db}.smoke WHERE id >= ? ORDER BY id"
+        ))
         .bind(2u32)
         .fetch_all()
         .await?;
     assert_eq!(
         rows,
         vec![
-            Smoke { id: 2, name: "two".into() },
-            Smoke { id: 3, name: "three".into() }
+            Smoke {
+                id: 2,
+                name: "two".into()
+            },
+            Smoke {
+                id: 3,
+                name: "three".into()
+            }
         ]
     );
-    assert_eq!(query(&url, &format!("SELECT count() FROM {db}.smoke")).await?.trim(), "3");
-    client.query(&format!("DROP DATABASE {db}")).execute().await?;
+    assert_eq!(
+        query(&url, &format!("SELECT count() FROM {db}.smoke"))
+            .await?
+            .trim(),
+        "3"
+    );
+    client
+        .query(&format!("DROP DATABASE {db}"))
+        .execute()
+        .await?;
     Ok(())
 }

@@ -1,0 +1,111 @@
+//! The one error type of the HTTP API: precise 4xx detail for clients, opaque 5xx.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+/// An error answered to a client. The body is `{"type", "code", "detail"}` as PostHog's
+/// capture answers; it names the field or limit and never echoes the payload.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed (400).
+    #[error("{detail}")]
+    BadRequest {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Human-readable detail naming the field.
+        detail: String,
+    },
+    /// No usable project key (401).
+    #[error("{detail}")]
+    Unauthorized {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Human-readable detail.
+        detail: String,
+    },
+    /// The body, or what it inflates to, or the batch, is over a limit (413).
+    #[error("{detail}")]
+    TooLarge {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Which limit.
+        detail: String,
+    },
+    /// The tenant is over its rate limit (429).
+    #[error("rate limit exceeded")]
+    RateLimited {
+        /// Seconds until a retry may succeed.
+        retry_after_secs: u64,
+    },
+    /// The durable queue is full or the collector is stopping (503); clients retry.
+    #[error("{detail}")]
+    Unavailable {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Human-readable detail.
+        detail: String,
+    },
+    /// Anything else (500). The cause is logged by the caller, never sent.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    /// A 400 naming what is wrong.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code, for the body and for logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. }
+            | ApiError::Unauthorized { code, .. }
+            | ApiError::TooLarge { code, .. }
+            | ApiError::Unavailable { code, .. } => code,
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Internal => "internal_error",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let kind = match &self {
+            ApiError::BadRequest { .. } | ApiError::TooLarge { .. } => "validation_error",
+            ApiError::Unauthorized { .. } => "authentication_error",
+            ApiError::RateLimited { .. } => "rate_limit_error",
+            ApiError::Unavailable { .. } | ApiError::Internal => "server_error",
+        };
+        let body = json!({"type": kind, "code": self.code(), "detail": self.to_string()});
+        let mut response = (self.status(), Json(body)).into_response();
+        let retry_after = match &self {
+            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            ApiError::Unavailable { .. } => Some(5),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        response
+    }
+}

@@ -1,0 +1,20 @@
+//! hush-collector: the self-hosted collector.
+//!
+//! Data flows one way: ingest ([`routes`]) → [`pipeline`] (policy → scrub → hash) →
+//! durable [`queue`] → [`sinks`] (local JSON Lines, PostHog, ClickHouse). An event is
+//! acknowledged only once it is on disk. `hush-collector scrub` ([`scrub_cmd`]) runs the
+//! same pipeline over JSON Lines.
+
+pub mod error;
+pub mod metrics;
+pub mod pipeline;
+pub mod queue;
+pub mod record;
+pub mod routes;
+pub mod scrub_cmd;
+pub mod server;
+pub mod sinks;
+pub mod state;
+
+pub use routes::router;
+pub use server::{build_scrubber, serve, Collector, ServeError};

@@ -1,0 +1,138 @@
+//! The `hush-collector` binary: `serve`, `scrub`, `check-config`.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use hush_collector::pipeline::{Pipeline, Tenants};
+use hush_config::CollectorConfig;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Privacy-first telemetry collector.
+#[derive(Parser)]
+#[command(name = "hush-collector", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the collector (default: 127.0.0.1:8787, events kept under ./hush-data).
+    Serve {
+        /// A TOML config file; `HUSH_*` environment variables override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Reads PostHog-shaped events as JSON Lines on stdin, writes the survivors scrubbed and
+    /// hashed on stdout, and a summary on stderr.
+    Scrub {
+        /// A TOML config file (tenants, policy, custom rules).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Prints the effective configuration with secrets redacted, or the error.
+    CheckConfig {
+        /// A TOML config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { config } => serve(config),
+        Command::Scrub { config } => scrub(config),
+        Command::CheckConfig { config } => check_config(config),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hush-collector: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(config: Option<PathBuf>) -> anyhow::Result<CollectorConfig> {
+    Ok(CollectorConfig::load(config.as_deref())?)
+}
+
+fn serve(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = load(config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "hush-collector listening");
+        hush_collector::serve(config, listener, shutdown_signal()).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}
+
+fn scrub(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let config = load(config)?;
+    let scrubber = hush_collector::build_scrubber(&config.scrub)?;
+    let tenants =
+        Tenants::for_scrub(&config).map_err(|e| anyhow::anyhow!("generating a hash key: {e}"))?;
+    let pipeline = Pipeline::new(scrubber);
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let stderr = std::io::stderr();
+    let summary =
+        hush_collector::scrub_cmd::run_scrub(&pipeline, &tenants, stdin, stdout, stderr.lock())?;
+    eprint!("{}", summary.render());
+    Ok(if summary.bad_lines.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn check_config(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    match CollectorConfig::load(config.as_deref()) {
+        Ok(config) => {
+            // Secret's Serialize prints "[redacted]".
+            println!("{}", serde_json::to_string_pretty(&config)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("hush-collector: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Internal counters, rendered as Prometheus text at `/metrics`.
+//!
+//! Counters carry ids, counts and reasons only — never payloads or keys.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds of the request latency histogram, in seconds.
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// All of the collector's counters. Shared behind an `Arc`.
+#[derive(Default)]
+pub struct Metrics {
+    /// Events received in requests (before policy).
+    pub received: AtomicU64,
+    /// Events accepted into the durable queue.
+    pub accepted: AtomicU64,
+    /// Requests answered, by status code.
+    requests: Mutex<BTreeMap<u16, u64>>,
+    /// Events dropped by the pipeline, by reason.
+    dropped: Mutex<BTreeMap<String, u64>>,
+    /// Redactions made, by detector kind.
+    redactions: Mutex<BTreeMap<String, u64>>,
+    /// Per-sink counters.
+    sinks: Mutex<BTreeMap<String, SinkCounters>>,
+    latency: Histogram,
+    /// Queue gauges, refreshed by whoever reads the queue's stats.
+    queue: Mutex<QueueGauges>,
+}
+
+/// Delivery counters for one sink.
+#[derive(Default, Clone, Debug, PartialEq, Eq)]
+pub struct SinkCounters {
+    /// Events delivered.
+    pub delivered: u64,
+    /// Delivery attempts that failed.
+    pub failed: u64,
+    /// Retries after a failure.
+    pub retries: u64,
+    /// Events the sink gave up on, by reason.
+    pub dropped: BTreeMap<String, u64>,
+}
+
+#[derive(Default)]
+struct QueueGauges {
+    bytes: u64,
+    depth: BTreeMap<String, u64>,
+}
+
+#[derive(Default)]
+struct Histogram {
+    buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+fn bump(map: &Mutex<BTreeMap<String, u64>>, key: &str, n: u64) {
+    if n == 0 {
+        return;
+    }
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    *map.entry(key.to_string()).or_default() += n;
+}
+
+impl Metrics {
+    /// Counts `n` events dropped for `reason`.
+    pub fn dropped(&self, reason: &str, n: u64) {
+        bump(&self.dropped, reason, n);
+    }
+
+    /// Adds redaction counts by kind.
+    pub fn redacted<'a>(&self, counts: impl IntoIterator<Item = (&'a String, &'a u64)>) {
+        let mut map = self.redactions.lock().unwrap_or_else(|e| e.into_inner());
+        for (kind, n) in counts {
+            *map.entry(kind.clone()).or_default() += n;
+        }
+    }
+
+    /// Records one answered request.
+    pub fn request(&self, status: u16, elapsed: Duration) {
+        *self
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(status)
+            .or_default() += 1;
+        let secs = elapsed.as_secs_f64();
+        for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
+            if secs <= *bound {
+                self.latency.buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency.count.fetch_add(1, Ordering::Relaxed);
+        self.latency
+            .sum_micros
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    fn with_sink(&self, sink: &str, f: impl FnOnce(&mut SinkCounters)) {
+        let mut sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner());
+        f(sinks.entry(sink.to_string()).or_default());
+    }
+
+    /// Counts `n` events delivered by `sink`.
+    pub fn sink_delivered(&self, sink: &str, n: u64) {
+        self.with_sink(sink, |c| c.delivered += n);
+    }
+
+    /// Counts one failed delivery attempt by `sink`.
+    pub fn sink_failed(&self, sink: &str) {
+        self.with_sink(sink, |c| c.failed += 1);
+    }
+
+    /// Counts one retry by `sink`.
+    pub fn sink_retry(&self, sink: &str) {
+        self.with_sink(sink, |c| c.retries += 1);
+    }
+
+    /// Counts `n` events `sink` gave up on, for `reason`.
+    pub fn sink_dropped(&self, sink: &str, reason: &str, n: u64) {
+        self.with_sink(sink, |c| {
+            *c.dropped.entry(reason.to_string()).or_default() += n
+        });
+    }
+
+    /// A copy of one sink's counters.
+    pub fn sink(&self, sink: &str) -> SinkCounters {
+        self.sinks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(sink)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// A copy of the drop counts by reason.
+    pub fn drops(&self) -> BTreeMap<String, u64> {
+        self.dropped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Updates the queue gauges.
+    pub fn set_queue(&self, bytes: u64, depth: BTreeMap<String, u64>) {
+        let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        q.bytes = bytes;
+        q.depth = depth;
+    }
+
+    /// Renders everything in the Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let counter = |out: &mut String, name: &str, help: &str| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+        };
+        counter(
+            &mut out,
+            "hush_events_received_total",
+            "Events received in requests.",
+        );
+        let _ = writeln!(
+            out,
+            "hush_events_received_total {}",
+            self.received.load(Ordering::Relaxed)
+        );
+        counter(
+            &mut out,
+            "hush_events_accepted_total",
+            "Events durably queued.",
+        );
+        let _ = writeln!(
+            out,
+            "hush_events_accepted_total {}",
+            self.accepted.load(Ordering::Relaxed)
+        );
+        counter(
+            &mut out,
+            "hush_events_dropped_total",
+            "Events dropped by policy or validation.",
+        );
+        for (reason, n) in self.drops() {
+            let _ = writeln!(out, "hush_events_dropped_total{{reason=\"{reason}\"}} {n}");
+        }
+        counter(
+            &mut out,
+            "hush_redactions_total",
+            "Spans redacted, by detector kind.",
+        );
+        for (kind, n) in self
+            .redactions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(out, "hush_redactions_total{{kind=\"{kind}\"}} {n}");
+        }
+        counter(
+            &mut out,
+            "hush_http_requests_total",
+            "Requests answered, by status.",
+        );
+        for (status, n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(out, "hush_http_requests_total{{status=\"{status}\"}} {n}");
+        }
+        {
+            let q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = writeln!(out, "# HELP hush_queue_bytes Bytes of queued events on disk.\n# TYPE hush_queue_bytes gauge\nhush_queue_bytes {}", q.bytes);
+            let _ = writeln!(out, "# HELP hush_queue_depth Events not yet delivered, per sink.\n# TYPE hush_queue_depth gauge");
+            for (sink, n) in &q.depth {
+                let _ = writeln!(out, "hush_queue_depth{{sink=\"{sink}\"}} {n}");
+            }
+        }
+        let sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        counter(
+            &mut out,
+            "hush_sink_delivered_total",
+            "Events delivered, per sink.",
+        );
+        for (sink, c) in &sinks {
+            let _ = writeln!(
+                out,
+                "hush_sink_delivered_total{{sink=\"{sink}\"}} {}",
+                c.delivered
+            );
+        }
+        counter(
+            &mut out,
+            "hush_sink_failed_total",
+            "Failed delivery attempts, per sink.",
+        );
+        for (sink, c) in &sinks {
+            let _ = writeln!(
+                out,
+                "hush_sink_failed_total{{sink=\"{sink}\"}} {}",
+                c.failed
+            );
+        }
+        counter(
+            &mut out,
+            "hush_sink_retries_total",
+            "Delivery retries, per sink.",
+        );
+        for (sink, c) in &sinks {
+            let _ = writeln!(
+                out,
+                "hush_sink_retries_total{{sink=\"{sink}\"}} {}",
+                c.retries
+            );
+        }
+        counter(
+            &mut out,
+            "hush_sink_dropped_total",
+            "Events a sink gave up on, per sink and reason.",
+        );
+        for (sink, c) in &sinks {
+            for (reason, n) in &c.dropped {
+                let _ = writeln!(
+                    out,
+                    "hush_sink_dropped_total{{sink=\"{sink}\",reason=\"{reason}\"}} {n}"
+                );
+            }
+        }
+        let _ = writeln!(out, "# HELP hush_request_duration_seconds Request latency.\n# TYPE hush_request_duration_seconds histogram");
+        for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "hush_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+                self.latency.buckets[i].load(Ordering::Relaxed)
+            );
+        }
+        let count = self.latency.count.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "hush_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            out,
+            "hush_request_duration_seconds_sum {}",
+            self.latency.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(out, "hush_request_duration_seconds_count {count}");
+        out
+    }
+}

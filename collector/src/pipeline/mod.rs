@@ -1,0 +1,122 @@
+//! policy → scrub → hash: the one path every event takes, in `serve` and in `scrub` alike.
+
+mod event;
+mod hash;
+mod policy;
+mod tenant;
+
+pub use event::{parse_event, EventError, IncomingEvent};
+pub use hash::IdHasher;
+pub use policy::DropReason;
+pub use tenant::{Tenant, Tenants};
+
+use crate::record::StoredEvent;
+use hush_config::EventClass;
+use hush_scrubbers::{ScrubContext, Scrubber};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The property the collector adds with redaction counts by kind (counts only).
+pub const REDACTIONS_PROPERTY: &str = "$hush_redactions";
+
+/// What happened to one event.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Passed the policy; scrubbed and hashed, ready to queue.
+    Forward(StoredEvent),
+    /// Not forwarded, for this reason.
+    Drop(DropReason),
+}
+
+/// The pipeline: shared, immutable, cheap to call from many tasks.
+#[derive(Clone)]
+pub struct Pipeline {
+    scrubber: Scrubber,
+}
+
+impl Pipeline {
+    /// A pipeline using this scrubber.
+    pub fn new(scrubber: Scrubber) -> Self {
+        Pipeline { scrubber }
+    }
+
+    /// Applies the tenant's policy, removes never-forwarded properties, re-hashes ids and
+    /// scrubs every remaining string. Redaction counts are added to `redactions`.
+    pub fn process(
+        &self,
+        tenant: &Tenant,
+        event: IncomingEvent,
+        received_at: &str,
+        redactions: &mut BTreeMap<String, u64>,
+    ) -> Verdict {
+        let IncomingEvent {
+            name,
+            distinct_id,
+            uuid,
+            timestamp,
+            mut properties,
+        } = event;
+        if tenant.policy.is_chat_response_event(&name) {
+            return Verdict::Drop(DropReason::ChatResponse);
+        }
+        let class = match tenant.policy.class_of(&name) {
+            Some(class) => class,
+            None => return Verdict::Drop(DropReason::UnknownEvent),
+        };
+        let full = properties
+            .get("$telemetry_level")
+            .and_then(Value::as_str)
+            .is_some_and(|level| level == "full");
+        if class == EventClass::OptIn && !full {
+            return Verdict::Drop(DropReason::NotOptedIn);
+        }
+
+        policy::strip_properties(&tenant.policy, &mut properties);
+        tenant.hasher.hash_id_properties(&mut properties);
+        let hashed_id = tenant.hasher.hash(&distinct_id);
+
+        let mut ctx = ScrubContext::with_hash_key(tenant.scrub_key);
+        let mut props = Value::Object(properties);
+        self.scrubber.scrub_json(&mut props, &mut ctx);
+        let mut properties = match props {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        if ctx.total() > 0 {
+            let counts: Map<String, Value> = ctx
+                .counts()
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(*v)))
+                .collect();
+            properties.insert(REDACTIONS_PROPERTY.into(), Value::Object(counts));
+            for (kind, n) in ctx.counts() {
+                *redactions.entry(kind.clone()).or_default() += n;
+            }
+        }
+
+        let mut out = Map::with_capacity(5);
+        out.insert("event".into(), Value::String(name));
+        out.insert("distinct_id".into(), Value::String(hashed_id));
+        out.insert("uuid".into(), Value::String(uuid));
+        out.insert(
+            "timestamp".into(),
+            Value::String(timestamp.unwrap_or_else(|| received_at.to_string())),
+        );
+        out.insert("properties".into(), Value::Object(properties));
+        Verdict::Forward(StoredEvent {
+            tenant: tenant.name.clone(),
+            received_at: received_at.to_string(),
+            event: Value::Object(out),
+        })
+    }
+}
+
+/// Now, as RFC 3339 UTC with milliseconds.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now
+        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}

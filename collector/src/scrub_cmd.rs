@@ -1,0 +1,130 @@
+//! `hush-collector scrub`: JSON Lines in, the surviving events scrubbed and hashed out,
+//! through exactly the pipeline `serve` uses.
+
+use crate::pipeline::{now_rfc3339, parse_event, Pipeline, Tenants, Verdict};
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+
+/// What a run did. Printed on stderr by the binary.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ScrubSummary {
+    /// Non-empty input lines read.
+    pub lines: u64,
+    /// Events written to the output.
+    pub forwarded: u64,
+    /// Events dropped by the policy, by reason.
+    pub dropped: BTreeMap<String, u64>,
+    /// Lines that could not be read as an event: (line number, reason without content).
+    pub bad_lines: Vec<(u64, String)>,
+    /// Redactions by kind.
+    pub redactions: BTreeMap<String, u64>,
+}
+
+impl ScrubSummary {
+    /// The summary as a few lines of text (counts and reasons only).
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "scrub: {} lines, {} forwarded, {} dropped, {} bad\n",
+            self.lines,
+            self.forwarded,
+            self.dropped.values().sum::<u64>(),
+            self.bad_lines.len()
+        );
+        for (reason, n) in &self.dropped {
+            out.push_str(&format!("  dropped {reason}: {n}\n"));
+        }
+        for (kind, n) in &self.redactions {
+            out.push_str(&format!("  redacted {kind}: {n}\n"));
+        }
+        out
+    }
+}
+
+/// Runs the pipeline over JSON Lines. A bad line is reported on `errors` by line number
+/// (its content is never echoed) and skipped.
+///
+/// # Errors
+/// Only I/O errors on `input` or `output`.
+pub fn run_scrub(
+    pipeline: &Pipeline,
+    tenants: &Tenants,
+    input: impl BufRead,
+    mut output: impl Write,
+    mut errors: impl Write,
+) -> std::io::Result<ScrubSummary> {
+    let mut summary = ScrubSummary::default();
+    let mut line_no = 0u64;
+    let mut buf = Vec::new();
+    let mut input = input;
+    loop {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        line_no += 1;
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        summary.lines += 1;
+        let mut bad = |reason: String| {
+            let _ = writeln!(errors, "line {line_no}: {reason}");
+            summary.bad_lines.push((line_no, reason));
+        };
+        let value: serde_json::Value = match serde_json::from_slice(&buf) {
+            Ok(v) => v,
+            Err(e) => {
+                bad(describe_json_error(&e));
+                continue;
+            }
+        };
+        let (key, event) = match parse_event(value) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                bad(e.to_string());
+                continue;
+            }
+        };
+        let tenant = match key.as_deref() {
+            Some(key) if !tenants.is_empty() => match tenants.get(key) {
+                Some(t) => t,
+                None => {
+                    bad("unknown project api_key".into());
+                    continue;
+                }
+            },
+            _ => match tenants.fallback() {
+                Some(t) => t,
+                None => {
+                    bad("no tenant for this event".into());
+                    continue;
+                }
+            },
+        };
+        match pipeline.process(tenant, event, &now_rfc3339(), &mut summary.redactions) {
+            Verdict::Forward(stored) => {
+                serde_json::to_writer(&mut output, &stored.event)?;
+                output.write_all(b"\n")?;
+                summary.forwarded += 1;
+            }
+            Verdict::Drop(reason) => {
+                *summary
+                    .dropped
+                    .entry(reason.as_str().to_string())
+                    .or_default() += 1;
+            }
+        }
+    }
+    output.flush()?;
+    Ok(summary)
+}
+
+/// A JSON error as its category and position, never the offending text.
+pub fn describe_json_error(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "unreadable input",
+        serde_json::error::Category::Syntax => "malformed JSON",
+        serde_json::error::Category::Data => "unexpected JSON type",
+        serde_json::error::Category::Eof => "truncated JSON",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
+}

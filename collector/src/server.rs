@@ -1,0 +1,153 @@
+//! Starting and stopping the whole collector: queue, sinks, HTTP server.
+
+use crate::metrics::Metrics;
+use crate::pipeline::{Pipeline, Tenants};
+use crate::queue::{Queue, QueueError, QueueOptions};
+use crate::routes::router;
+use crate::state::AppState;
+use hush_config::{CollectorConfig, ScrubConfig};
+use hush_scrubbers::{Redaction, ScrubError, Scrubber};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How long sinks may keep flushing after the server stopped accepting.
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Why the collector could not start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The data directory could not be created.
+    #[error("cannot create data_dir {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The durable queue could not be opened.
+    #[error("cannot open the queue: {0}")]
+    Queue(#[from] QueueError),
+    /// A custom scrubbing rule is invalid.
+    #[error("invalid scrubbing rule: {0}")]
+    Scrub(#[from] ScrubError),
+    /// A sink could not be set up.
+    #[error("cannot start sink: {0}")]
+    Sink(String),
+    /// The HTTP server failed.
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The scrubber for a configuration: built-in detectors plus the custom rules.
+///
+/// # Errors
+/// [`ScrubError`] naming a rule whose pattern does not compile.
+pub fn build_scrubber(config: &ScrubConfig) -> Result<Scrubber, ScrubError> {
+    let mut builder = Scrubber::builder();
+    for rule in &config.rules {
+        let action = match rule.action.as_str() {
+            "hash" => Redaction::Hash,
+            "mask" => Redaction::Mask,
+            "remove" => Redaction::Remove,
+            _ => Redaction::Placeholder,
+        };
+        builder = builder.custom_rule(&rule.name, &rule.pattern, action);
+    }
+    builder.build()
+}
+
+/// A started collector: shared state, the sink tasks and their stop signal.
+pub struct Collector {
+    /// Shared state (the router's).
+    pub state: Arc<AppState>,
+    sinks: Vec<JoinHandle<()>>,
+    stop_sinks: watch::Sender<bool>,
+}
+
+impl Collector {
+    /// Opens the queue under `data_dir`, starts the configured sinks, and builds the state.
+    ///
+    /// # Errors
+    /// [`ServeError`] when the data directory, the queue, a scrub rule or a sink fails.
+    pub async fn start(config: &CollectorConfig) -> Result<Self, ServeError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServeError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let scrubber = build_scrubber(&config.scrub)?;
+        let metrics = Arc::new(Metrics::default());
+        let consumers = crate::sinks::consumer_names(config);
+        let options = QueueOptions {
+            max_bytes: config.queue.max_bytes,
+            segment_bytes: config.queue.segment_bytes,
+        };
+        let queue = Queue::open(&config.data_dir.join("queue"), options, &consumers).await?;
+        let (stop_sinks, stop_rx) = watch::channel(false);
+        let sinks = crate::sinks::start_all(config, &queue, metrics.clone(), stop_rx)
+            .await
+            .map_err(|e| ServeError::Sink(e.to_string()))?;
+        let state = Arc::new(AppState::new(
+            Pipeline::new(scrubber),
+            Tenants::from_config(config),
+            queue,
+            metrics,
+            config.limits.clone(),
+            config.queue.max_bytes,
+        ));
+        Ok(Collector {
+            state,
+            sinks,
+            stop_sinks,
+        })
+    }
+
+    /// Stops the sinks (each finishes its in-flight batch within `deadline`; the rest stays
+    /// queued) and closes the queue.
+    pub async fn stop(self, deadline: Duration) {
+        self.state.set_stopping();
+        let _ = self.stop_sinks.send(true);
+        let all = futures_join(self.sinks);
+        if tokio::time::timeout(deadline, all).await.is_err() {
+            tracing::warn!(
+                "sinks did not stop within the deadline; undelivered events stay queued"
+            );
+        }
+        if let Err(e) = self.state.queue.close().await {
+            tracing::warn!(error = %e, "closing the queue");
+        }
+    }
+}
+
+async fn futures_join(handles: Vec<JoinHandle<()>>) {
+    for handle in handles {
+        let _ = handle.await;
+    }
+}
+
+/// Runs the collector on `listener` until `shutdown` resolves: stops accepting, finishes
+/// in-flight requests, lets sinks flush within [`SHUTDOWN_DEADLINE`], leaves the rest queued.
+///
+/// # Errors
+/// [`ServeError`] when start-up fails or the server's accept loop fails.
+pub async fn serve(
+    config: CollectorConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let collector = Collector::start(&config).await?;
+    let state = collector.state.clone();
+    let app = router(state.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            state.set_stopping();
+        })
+        .await?;
+    collector.stop(SHUTDOWN_DEADLINE).await;
+    tracing::info!("hush-collector stopped");
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! Against a small PostHog stand-in on 127.0.0.1 that answers from a script.
+
+use super::*;
+use crate::metrics::Metrics;
+use crate::sinks::runner::{deliver_with_retries, Outcome};
+use crate::sinks::Backoff;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::watch;
+
+const KEY: &str = "phc_forward_key_for_tests";
+
+/// One scripted answer: status, optional `Retry-After`, delay before answering.
+type Answer = (u16, Option<&'static str>, Duration);
+
+#[derive(Default)]
+struct StandIn {
+    script: Mutex<VecDeque<Answer>>,
+    bodies: Mutex<Vec<Value>>,
+    headers: Mutex<Vec<HeaderMap>>,
+}
+
+async fn batch(
+    State(stand_in): State<Arc<StandIn>>,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+) -> (StatusCode, HeaderMap, &'static str) {
+    let answer = stand_in.script.lock().unwrap().pop_front();
+    let (status, retry_after, delay) = answer.unwrap_or((200, None, Duration::ZERO));
+    tokio::time::sleep(delay).await;
+    stand_in
+        .bodies
+        .lock()
+        .unwrap()
+        .push(serde_json::from_slice(&body).unwrap());
+    stand_in.headers.lock().unwrap().push(headers);
+    let mut out = HeaderMap::new();
+    if let Some(after) = retry_after {
+        out.insert("retry-after", after.parse().unwrap());
+    }
+    (StatusCode::from_u16(status).unwrap(), out, "{\"status\":1}")
+}
+
+/// Starts the stand-in; it is dropped with the test's runtime.
+async fn start_stand_in(script: impl IntoIterator<Item = Answer>) -> (Arc<StandIn>, String) {
+    let state = Arc::new(StandIn::default());
+    state.script.lock().unwrap().extend(script);
+    let app = Router::new()
+        .route("/batch/", post(batch))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (state, host)
+}
+
+fn config(host: &str) -> PostHogConfig {
+    PostHogConfig {
+        host: format!("{host}/"),
+        api_key: Secret::new(KEY),
+        batch_size: 10,
+        timeout_ms: 300,
+    }
+}
+
+fn events(n: usize) -> Vec<StoredEvent> {
+    (0..n)
+        .map(|i| StoredEvent {
+            tenant: "acme".into(),
+            received_at: "2025-01-02T03:04:05Z".into(),
+            event: json!({
+                "event": "cli_command",
+                "distinct_id": "h:abc",
+                "uuid": format!("u{i}"),
+                "timestamp": "2025-01-02T03:04:00Z",
+                "ip": "203.0.113.9",
+                "properties": {"command": "build", "$ip": "203.0.113.9"}
+            }),
+        })
+        .collect()
+}
+
+/// Delivers as the runner does (1–5 ms backoff), returning the outcome.
+async fn deliver(sink: &PostHogSink, events: &[StoredEvent], metrics: &Metrics) -> Outcome {
+    let mut backoff = Backoff::new(Duration::from_millis(1), Duration::from_millis(5));
+    let (_stop, mut stop_rx) = watch::channel(false);
+    deliver_with_retries(
+        sink,
+        events,
+        metrics,
+        &mut backoff,
+        &mut stop_rx,
+        Duration::from_secs(1),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn sends_posthog_batch_body_without_ip_and_with_geoip_disabled() {
+    let (stand_in, host) = start_stand_in([]).await;
+    let sink = PostHogSink::new(&config(&host)).unwrap();
+    // 12 events, batch_size 10: two requests.
+    sink.deliver(&events(12)).await.unwrap();
+
+    let bodies = stand_in.bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2);
+    let body = &bodies[0];
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["api_key", "batch", "sent_at"]);
+    assert_eq!(body["api_key"], KEY);
+    OffsetDateTime::parse(body["sent_at"].as_str().unwrap(), &Rfc3339).unwrap();
+    assert_eq!(body["batch"].as_array().unwrap().len(), 10);
+    assert_eq!(bodies[1]["batch"].as_array().unwrap().len(), 2);
+    for event in bodies.iter().flat_map(|b| b["batch"].as_array().unwrap()) {
+        assert_eq!(event["event"], "cli_command");
+        assert_eq!(event["distinct_id"], "h:abc");
+        assert_eq!(event["properties"]["$geoip_disable"], true);
+        assert_eq!(event["properties"]["command"], "build");
+        assert!(event["properties"].get("$ip").is_none());
+        assert!(event.get("ip").is_none());
+    }
+    assert_eq!(bodies[0]["batch"][0]["uuid"], "u0");
+    assert_eq!(bodies[1]["batch"][1]["uuid"], "u11");
+    for headers in stand_in.headers.lock().unwrap().iter() {
+        assert!(headers.get("x-forwarded-for").is_none());
+        assert!(headers.get("x-real-ip").is_none());
+        assert_eq!(headers["content-type"], "application/json");
+    }
+}
+
+#[tokio::test]
+async fn properties_are_added_when_missing() {
+    let (stand_in, host) = start_stand_in([]).await;
+    let sink = PostHogSink::new(&config(&host)).unwrap();
+    let mut event = events(1);
+    event[0].event = json!({"event": "e", "distinct_id": "h:1", "uuid": "u"});
+    sink.deliver(&event).await.unwrap();
+    let body = stand_in.bodies.lock().unwrap()[0].clone();
+    assert_eq!(
+        body["batch"][0]["properties"],
+        json!({"$geoip_disable": true})
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_until_accepted() {
+    let fail = (503, None, Duration::ZERO);
+    let (stand_in, host) = start_stand_in([fail, fail, fail]).await;
+    let sink = PostHogSink::new(&config(&host)).unwrap();
+    let metrics = Metrics::default();
+
+    assert_eq!(
+        deliver(&sink, &events(3), &metrics).await,
+        Outcome::Delivered
+    );
+
+    assert_eq!(
+        stand_in.bodies.lock().unwrap().len(),
+        4,
+        "3 refused, 1 accepted"
+    );
+    let counters = metrics.sink("posthog");
+    assert_eq!(counters.failed, 3);
+    assert_eq!(counters.retries, 3);
+    assert!(counters.dropped.is_empty());
+}
+
+#[tokio::test]
+async fn timeouts_and_408_are_retried() {
+    let slow = (200, None, Duration::from_secs(2));
+    let (stand_in, host) = start_stand_in([slow, (408, None, Duration::ZERO)]).await;
+    let sink = PostHogSink::new(&config(&host)).unwrap();
+    let metrics = Metrics::default();
+    assert_eq!(
+        deliver(&sink, &events(1), &metrics).await,
+        Outcome::Delivered
+    );
+    assert_eq!(metrics.sink("posthog").retries, 2);
+    // The slow answer arrives at the stand-in too; the delivery itself happened on try 3.
+    assert!(stand_in.bodies.lock().unwrap().len() >= 2);
+}
+
+#[tokio::test]
+async fn too_many_requests_honours_retry_after() {
+    let (stand_in, host) = start_stand_in([(429, Some("1"), Duration::ZERO)]).await;
+    let sink = PostHogSink::new(&config(&host)).unwrap();
+    let metrics = Metrics::default();
+
+    let start = Instant::now();
+    assert_eq!(
+        deliver(&sink, &events(1), &metrics).await,
+        Outcome::Delivered
+    );
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(stand_in.bodies.lock().unwrap().len(), 2);
+    assert_eq!(metrics.sink("posthog").retries, 1);
+
+    // And the error itself carries the delay.
+    let (_, host) = start_stand_in([(429, Some("7"), Duration::ZERO)]).await;
+    let sink = PostHogSink::new(&config(&host)).unwrap();
+    let err = sink.deliver(&events(1)).await.unwrap_err();
+    assert!(matches!(
+        err,
+        DeliveryError::Retryable { retry_after: Some(d), .. } if d == Duration::from_secs(7)
+    ));
+}
+
+#[tokio::test]
+async fn client_errors_drop_the_batch_with_a_counted_reason() {
+    let (stand_in, host) = start_stand_in([(400, None, Duration::ZERO)]).await;
+    let sink = PostHogSink::new(&config(&host)).unwrap();
+    let metrics = Metrics::default();
+
+    assert_eq!(
+        deliver(&sink, &events(2), &metrics).await,
+        Outcome::Dropped("posthog_rejected_400".into())
+    );
+    assert_eq!(stand_in.bodies.lock().unwrap().len(), 1, "not retried");
+    let counters = metrics.sink("posthog");
+    assert_eq!(counters.failed, 1);
+    assert_eq!(counters.retries, 0);
+}
+
+#[tokio::test]
+async fn connection_refused_is_retryable_and_never_names_the_key() {
+    // Bind then close a port so nothing listens there.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let sink = PostHogSink::new(&config(&host)).unwrap();
+    let err = sink.deliver(&events(1)).await.unwrap_err();
+    let DeliveryError::Retryable { reason, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(reason.contains("127.0.0.1"), "{reason}");
+    assert!(!format!("{err:?} {err}").contains(KEY));
+    assert!(!format!("{sink:?}").contains(KEY));
+}

@@ -1,0 +1,65 @@
+//! What every request handler shares.
+
+use crate::metrics::Metrics;
+use crate::pipeline::{Pipeline, Tenants};
+use crate::queue::Queue;
+use crate::routes::RateLimiter;
+use hush_config::LimitsConfig;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Shared state behind the router.
+pub struct AppState {
+    /// policy → scrub → hash.
+    pub pipeline: Pipeline,
+    /// Tenants by project key.
+    pub tenants: Tenants,
+    /// The durable queue.
+    pub queue: Queue,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Request limits.
+    pub limits: LimitsConfig,
+    /// Per-tenant rate limit.
+    pub rate: RateLimiter,
+    /// The queue's disk cap, for readiness.
+    pub max_queue_bytes: u64,
+    /// The longest a request may take.
+    pub request_timeout: Duration,
+    stopping: AtomicBool,
+}
+
+impl AppState {
+    /// State from its parts; limits come from `limits`.
+    pub fn new(
+        pipeline: Pipeline,
+        tenants: Tenants,
+        queue: Queue,
+        metrics: Arc<Metrics>,
+        limits: LimitsConfig,
+        max_queue_bytes: u64,
+    ) -> Self {
+        AppState {
+            rate: RateLimiter::new(limits.rate_per_second, limits.rate_burst),
+            request_timeout: Duration::from_millis(limits.request_timeout_ms),
+            pipeline,
+            tenants,
+            queue,
+            metrics,
+            limits,
+            max_queue_bytes,
+            stopping: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks the collector as stopping (readiness turns false).
+    pub fn set_stopping(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the collector is stopping.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,962 @@
+//! Detectors triggered by literal anchors found with one Aho-Corasick scan.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+use super::keys::{classify_key, is_secret_value};
+use super::{
+    cand, is_alnum, is_word, Cand, PRIO_KV, PRIO_PII, PRIO_PROTECTED, PRIO_STRUCTURED, PRIO_VENDOR,
+};
+use crate::kind::Kind;
+
+#[derive(Clone, Copy, Debug)]
+enum Anchor {
+    Email,
+    Scheme,
+    Pem,
+    Jwt,
+    Bearer,
+    Key,
+    Vendor(Vendor),
+    HomeUnix,
+    UsersSlash,
+    UsersBackslash,
+    UsersEscaped,
+    SlackHook,
+    DiscordHook,
+    Placeholder,
+    PlaceholderOpen,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Vendor {
+    OpenAi,
+    GithubClassic,
+    GithubPat,
+    Gitlab,
+    Aws,
+    Google,
+    Slack,
+    Stripe,
+    StripeWebhook,
+    Npm,
+    HuggingFace,
+    PosthogPersonal,
+    Sendgrid,
+}
+
+/// (pattern, case sensitive, anchor)
+const PATTERNS: &[(&str, bool, Anchor)] = &[
+    ("@", true, Anchor::Email),
+    ("://", true, Anchor::Scheme),
+    ("-----BEGIN ", true, Anchor::Pem),
+    ("eyJ", true, Anchor::Jwt),
+    ("bearer", false, Anchor::Bearer),
+    // Key-name stems; the whole identifier around the stem is classified.
+    ("pass", false, Anchor::Key),
+    ("pwd", false, Anchor::Key),
+    ("secret", false, Anchor::Key),
+    ("token", false, Anchor::Key),
+    ("key", false, Anchor::Key),
+    ("credential", false, Anchor::Key),
+    ("creds", false, Anchor::Key),
+    ("cookie", false, Anchor::Key),
+    ("session", false, Anchor::Key),
+    ("auth", false, Anchor::Key),
+    ("jwt", false, Anchor::Key),
+    // Vendor prefixes.
+    ("sk-", true, Anchor::Vendor(Vendor::OpenAi)),
+    ("ghp_", true, Anchor::Vendor(Vendor::GithubClassic)),
+    ("gho_", true, Anchor::Vendor(Vendor::GithubClassic)),
+    ("ghu_", true, Anchor::Vendor(Vendor::GithubClassic)),
+    ("ghs_", true, Anchor::Vendor(Vendor::GithubClassic)),
+    ("ghr_", true, Anchor::Vendor(Vendor::GithubClassic)),
+    ("github_pat_", true, Anchor::Vendor(Vendor::GithubPat)),
+    ("glpat-", true, Anchor::Vendor(Vendor::Gitlab)),
+    ("AKIA", true, Anchor::Vendor(Vendor::Aws)),
+    ("ASIA", true, Anchor::Vendor(Vendor::Aws)),
+    ("AGPA", true, Anchor::Vendor(Vendor::Aws)),
+    ("AIDA", true, Anchor::Vendor(Vendor::Aws)),
+    ("AROA", true, Anchor::Vendor(Vendor::Aws)),
+    ("AIPA", true, Anchor::Vendor(Vendor::Aws)),
+    ("ANPA", true, Anchor::Vendor(Vendor::Aws)),
+    ("ANVA", true, Anchor::Vendor(Vendor::Aws)),
+    ("APKA", true, Anchor::Vendor(Vendor::Aws)),
+    ("ABIA", true, Anchor::Vendor(Vendor::Aws)),
+    ("ACCA", true, Anchor::Vendor(Vendor::Aws)),
+    ("AIza", true, Anchor::Vendor(Vendor::Google)),
+    ("xox", true, Anchor::Vendor(Vendor::Slack)),
+    ("xapp-", true, Anchor::Vendor(Vendor::Slack)),
+    ("sk_live_", true, Anchor::Vendor(Vendor::Stripe)),
+    ("sk_test_", true, Anchor::Vendor(Vendor::Stripe)),
+    ("rk_live_", true, Anchor::Vendor(Vendor::Stripe)),
+    ("rk_test_", true, Anchor::Vendor(Vendor::Stripe)),
+    ("whsec_", true, Anchor::Vendor(Vendor::StripeWebhook)),
+    ("npm_", true, Anchor::Vendor(Vendor::Npm)),
+    ("hf_", true, Anchor::Vendor(Vendor::HuggingFace)),
+    ("phx_", true, Anchor::Vendor(Vendor::PosthogPersonal)),
+    ("SG.", true, Anchor::Vendor(Vendor::Sendgrid)),
+    // Home directories.
+    ("/home/", true, Anchor::HomeUnix),
+    ("/users/", false, Anchor::UsersSlash),
+    ("\\users\\", false, Anchor::UsersBackslash),
+    ("\\\\users\\\\", false, Anchor::UsersEscaped),
+    // Webhook URLs whose path is the secret.
+    ("hooks.slack.com/services/", false, Anchor::SlackHook),
+    ("hooks.slack.com/workflows/", false, Anchor::SlackHook),
+    ("discord.com/api/webhooks/", false, Anchor::DiscordHook),
+    ("discordapp.com/api/webhooks/", false, Anchor::DiscordHook),
+    // Our own output, so scrubbing is idempotent.
+    ("[REDACTED:", true, Anchor::PlaceholderOpen),
+    ("[HASH:", true, Anchor::PlaceholderOpen),
+    ("[EMAIL]", true, Anchor::Placeholder),
+    ("[PHONE]", true, Anchor::Placeholder),
+    ("[IP]", true, Anchor::Placeholder),
+    ("[CREDIT_CARD]", true, Anchor::Placeholder),
+    ("[IBAN]", true, Anchor::Placeholder),
+    ("[SSN]", true, Anchor::Placeholder),
+    ("[MAC]", true, Anchor::Placeholder),
+    ("[USER]", true, Anchor::Placeholder),
+    ("[NAME]", true, Anchor::Placeholder),
+];
+
+static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(PATTERNS.iter().map(|p| p.0))
+        .expect("static anchor patterns compile")
+});
+
+/// Runs every anchored detector over `text`, appending candidates to `out`.
+pub(crate) fn find(text: &str, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let mut consumed = 0usize;
+    for m in AUTOMATON.find_iter(b) {
+        let (pat, case_sensitive, anchor) = PATTERNS[m.pattern().as_usize()];
+        let (s, e) = (m.start(), m.end());
+        if s < consumed {
+            continue;
+        }
+        if case_sensitive && &b[s..e] != pat.as_bytes() {
+            continue;
+        }
+        let before = out.len();
+        match anchor {
+            Anchor::Email => email(text, s, consumed, out),
+            Anchor::Scheme => url_credentials(text, s, out),
+            Anchor::Pem => pem(text, s, out),
+            Anchor::Jwt => jwt(text, s, out),
+            Anchor::Bearer => bearer(text, s, out),
+            Anchor::Key => key_value(text, s, e, out),
+            Anchor::Vendor(v) => vendor(text, s, e, v, out),
+            Anchor::HomeUnix
+            | Anchor::UsersSlash
+            | Anchor::UsersBackslash
+            | Anchor::UsersEscaped => home(text, s, e, anchor, out),
+            Anchor::SlackHook => webhook(text, e, Kind::SlackWebhook, out),
+            Anchor::DiscordHook => webhook(text, e, Kind::DiscordWebhook, out),
+            Anchor::Placeholder => out.push(Cand {
+                start: s,
+                end: e,
+                kind: None,
+                rule: "placeholder",
+                prio: PRIO_PROTECTED,
+            }),
+            Anchor::PlaceholderOpen => {
+                let limit = (e + 80).min(b.len());
+                if let Some(close) = b[e..limit].iter().position(|&c| c == b']') {
+                    let inner = &b[e..e + close];
+                    if inner.iter().all(|&c| {
+                        c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':')
+                    }) {
+                        out.push(Cand {
+                            start: s,
+                            end: e + close + 1,
+                            kind: None,
+                            rule: "placeholder",
+                            prio: PRIO_PROTECTED,
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(max_end) = out[before..].iter().map(|c| c.end).max() {
+            // Skip anchors inside what was just matched (e.g. `key` inside a token).
+            if !matches!(anchor, Anchor::Key | Anchor::Email) {
+                consumed = consumed.max(max_end);
+            }
+        }
+    }
+}
+
+#[inline]
+fn at(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+#[inline]
+fn prev(b: &[u8], i: usize) -> u8 {
+    if i == 0 {
+        0
+    } else {
+        b[i - 1]
+    }
+}
+
+/// Is `c` (the char that ends at or starts at a boundary) a Latin letter usable in the
+/// local part or domain of an internationalised address?
+fn latin_letter(c: char) -> bool {
+    c.is_alphabetic() && (c as u32) < 0x250
+}
+
+fn local_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '\'') || latin_letter(c)
+}
+
+fn label_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || latin_letter(c)
+}
+
+fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    // Local part, scanning back.
+    let mut ls = at_pos;
+    for (n, (i, c)) in text[..at_pos].char_indices().rev().enumerate() {
+        if !local_char(c) || n >= 64 {
+            break;
+        }
+        ls = i;
+    }
+    while ls < at_pos && b[ls] == b'.' {
+        ls += 1;
+    }
+    if ls == at_pos || ls < consumed {
+        return;
+    }
+    // `scheme://user:pass@host` is handled by the URL-credentials detector.
+    if prev(b, ls) == b':' {
+        let from = ls.saturating_sub(256);
+        let window = &b[from..ls];
+        if let Some(p) = window.windows(3).rposition(|w| w == b"://") {
+            if !window[p..].iter().any(|c| c.is_ascii_whitespace()) {
+                return;
+            }
+        }
+    }
+    // Domain labels.
+    let mut labels: Vec<(usize, usize)> = Vec::new();
+    let mut i = at_pos + 1;
+    loop {
+        let start = i;
+        for (off, c) in text[i..].char_indices() {
+            if !label_char(c) || off > 63 {
+                break;
+            }
+            i = start + off + c.len_utf8();
+        }
+        if i == start {
+            break;
+        }
+        labels.push((start, i));
+        if at(b, i) == b'.' && labels.len() < 10 {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    // The top-level domain: the ASCII letters at the start of the last label (which may be
+    // glued to following non-ASCII text), or a wholly non-ASCII label.
+    while labels.len() >= 2 {
+        let (s, e) = *labels.last().expect("len >= 2");
+        let lab = &text[s..e];
+        let alpha = lab.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let valid_end = if lab.is_ascii() {
+            (alpha == lab.len() && alpha >= 2)
+                .then_some(e)
+                .or_else(|| (lab.starts_with("xn--") && lab.len() > 5).then_some(e))
+        } else if alpha >= 2 {
+            Some(s + alpha)
+        } else if lab.chars().all(|c| !c.is_ascii()) && lab.chars().count() >= 2 {
+            Some(e)
+        } else {
+            None
+        };
+        if let Some(end) = valid_end {
+            let first = labels[0];
+            if b[first.0] == b'-' {
+                return;
+            }
+            out.push(cand(ls, end, Kind::Email, "email", PRIO_PII));
+            return;
+        }
+        labels.pop();
+    }
+}
+
+fn url_credentials(text: &str, pos: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    // Scheme must be letters (and + . -) right before `://`.
+    let mut ss = pos;
+    while ss > 0 && (b[ss - 1].is_ascii_alphanumeric() || matches!(b[ss - 1], b'+' | b'.' | b'-')) {
+        ss -= 1;
+    }
+    if pos - ss < 2 || !b[ss].is_ascii_alphabetic() {
+        return;
+    }
+    let u = pos + 3;
+    let limit = (u + 512).min(b.len());
+    let mut last_at = None;
+    let mut i = u;
+    while i < limit {
+        let c = b[i];
+        if c.is_ascii_whitespace() || matches!(c, b'/' | b'"' | b'\'' | b'<' | b'>' | b'`') {
+            break;
+        }
+        if c == b'@' {
+            last_at = Some(i);
+        }
+        i += 1;
+    }
+    let Some(at_pos) = last_at else { return };
+    if !at(b, at_pos + 1).is_ascii_alphanumeric() && at(b, at_pos + 1) != b'[' {
+        return;
+    }
+    let userinfo = &text[u..at_pos];
+    if userinfo.contains("[HASH:")
+        || userinfo.contains("[REDACTED:")
+        || userinfo.starts_with("[USER]")
+    {
+        // Already scrubbed.
+        return;
+    }
+    let Some(colon) = userinfo.find(':') else {
+        return;
+    };
+    let (user, pass) = (&userinfo[..colon], &userinfo[colon + 1..]);
+    if !user.is_empty() && !user.starts_with('[') {
+        out.push(cand(
+            u,
+            u + colon,
+            Kind::Username,
+            "url_credentials",
+            PRIO_STRUCTURED,
+        ));
+    }
+    if !(pass.is_empty() || (pass.starts_with('[') && pass.ends_with(']'))) {
+        out.push(cand(
+            u + colon + 1,
+            at_pos,
+            Kind::UrlPassword,
+            "url_credentials",
+            PRIO_STRUCTURED,
+        ));
+    }
+}
+
+/// The largest char boundary of `text` at or below `i`.
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Does `s` contain one of our own placeholders?
+pub(crate) fn contains_placeholder(s: &str) -> bool {
+    s.match_indices('[')
+        .any(|(i, _)| starts_with_placeholder(&s[i..]))
+}
+
+/// Does `s` start with one of our own placeholders?
+fn starts_with_placeholder(s: &str) -> bool {
+    s.starts_with("[REDACTED:")
+        || s.starts_with("[HASH:")
+        || [
+            "[EMAIL]",
+            "[PHONE]",
+            "[IP]",
+            "[CREDIT_CARD]",
+            "[IBAN]",
+            "[SSN]",
+            "[MAC]",
+            "[USER]",
+            "[NAME]",
+        ]
+        .iter()
+        .any(|p| s.starts_with(p))
+}
+
+fn pem(text: &str, s: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let hs = s + "-----BEGIN ".len();
+    let limit = floor_boundary(text, hs + 64);
+    let Some(close) = text[hs..limit].find("-----") else {
+        return;
+    };
+    let label = &text[hs..hs + close];
+    let public = label.ends_with("PUBLIC KEY")
+        || label.ends_with("CERTIFICATE")
+        || label.ends_with("PUBLIC KEY BLOCK");
+    if public {
+        // Public material: protect the block from the generic entropy rule.
+        let body = hs + close + 5;
+        if let Some(off) = text[body..].find("-----END ") {
+            out.push(Cand {
+                start: s,
+                end: body + off + 9,
+                kind: None,
+                rule: "public_key_block",
+                prio: PRIO_PROTECTED,
+            });
+        }
+        return;
+    }
+    if !label.ends_with("PRIVATE KEY") && !label.ends_with("PRIVATE KEY BLOCK") {
+        return;
+    }
+    let body = hs + close + 5;
+    let end = match text[body..].find("-----END ") {
+        Some(off) => {
+            let es = body + off + "-----END ".len();
+            let lim = floor_boundary(text, es + 64);
+            match text[es..lim].find("-----") {
+                Some(c) => es + c + 5,
+                None => es,
+            }
+        }
+        None => {
+            // Truncated block: take the base64 body, real or escaped newlines included,
+            // plus `Key: value` header lines of encrypted keys.
+            let mut i = body;
+            while i < b.len() {
+                let c = b[i];
+                if c.is_ascii_alphanumeric()
+                    || matches!(
+                        c,
+                        b'+' | b'/' | b'=' | b'\r' | b'\n' | b' ' | b'\t' | b':' | b',' | b'-'
+                    )
+                {
+                    i += 1;
+                } else if c == b'\\' && matches!(at(b, i + 1), b'n' | b'r') {
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+            i
+        }
+    };
+    out.push(cand(
+        s,
+        end,
+        Kind::PrivateKey,
+        "pem_private_key",
+        PRIO_STRUCTURED,
+    ));
+}
+
+fn b64url_run(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && (is_word(b[i])) {
+        i += 1;
+    }
+    i
+}
+
+fn jwt(text: &str, s: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    if is_word(prev(b, s)) {
+        return;
+    }
+    let e1 = b64url_run(b, s);
+    if e1 - s < 10 || at(b, e1) != b'.' {
+        return;
+    }
+    let e2 = b64url_run(b, e1 + 1);
+    if e2 - (e1 + 1) < 2 {
+        return;
+    }
+    let mut end = e2;
+    // Signature (possibly empty) and, for JWE, more segments.
+    let mut segs = 2;
+    while at(b, end) == b'.' && segs < 5 {
+        let e = b64url_run(b, end + 1);
+        end = e;
+        segs += 1;
+    }
+    if segs < 3 {
+        return;
+    }
+    out.push(cand(s, end, Kind::Jwt, "jwt", PRIO_STRUCTURED));
+}
+
+/// A credential-shaped run after an auth scheme word.
+fn credential_after(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
+    let mut spaces = 0;
+    while at(b, i) == b' ' && spaces < 4 {
+        i += 1;
+        spaces += 1;
+    }
+    if spaces == 0 {
+        return None;
+    }
+    let s = i;
+    while i < b.len() && (is_word(b[i]) || matches!(b[i], b'.' | b'~' | b'+' | b'/' | b'=')) {
+        i += 1;
+    }
+    let tok = &b[s..i];
+    if tok.len() < 8 || tok.starts_with(b"[") {
+        return None;
+    }
+    let has_digit = tok.iter().any(u8::is_ascii_digit);
+    let has_upper = tok.iter().any(u8::is_ascii_uppercase);
+    let has_lower = tok.iter().any(u8::is_ascii_lowercase);
+    if !(has_digit || (has_upper && has_lower) || tok.len() >= 24) {
+        return None;
+    }
+    Some((s, i))
+}
+
+fn bearer(text: &str, s: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    if is_alnum(prev(b, s)) {
+        return;
+    }
+    if let Some((ts, te)) = credential_after(b, s + 6) {
+        out.push(cand(ts, te, Kind::BearerToken, "bearer", PRIO_KV));
+    }
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+}
+
+fn key_value(text: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let mut is = s;
+    while is > 0 && is_ident(b[is - 1]) && s - is < 64 {
+        is -= 1;
+    }
+    let mut ie = e;
+    while ie < b.len() && is_ident(b[ie]) && ie - e < 64 {
+        ie += 1;
+    }
+    // Trailing dots belong to the sentence, not the key.
+    while ie > e && b[ie - 1] == b'.' {
+        ie -= 1;
+    }
+    let ident = &text[is..ie];
+    let Some(kind) = classify_key(ident) else {
+        return;
+    };
+    let cli_flag = ident.starts_with('-');
+    // Separator: optional closing quote, spaces, then `=`, `:`, `:=`, `=>`.
+    let mut j = ie;
+    if at(b, j) == b'\\' && at(b, j + 1) == b'"' {
+        j += 2;
+    } else if matches!(at(b, j), b'"' | b'\'') {
+        j += 1;
+    }
+    while matches!(at(b, j), b' ' | b'\t') {
+        j += 1;
+    }
+    let mut has_sep = false;
+    match at(b, j) {
+        b'=' => {
+            if matches!(at(b, j + 1), b'=' | b'~') {
+                return;
+            }
+            j += 1;
+            if at(b, j) == b'>' {
+                j += 1;
+            }
+            has_sep = true;
+        }
+        b':' => {
+            if at(b, j + 1) == b':' {
+                return;
+            }
+            j += 1;
+            if at(b, j) == b'=' {
+                j += 1;
+            }
+            has_sep = true;
+        }
+        _ => {}
+    }
+    if !(has_sep || (cli_flag && j > ie)) {
+        return;
+    }
+    while matches!(at(b, j), b' ' | b'\t') {
+        j += 1;
+    }
+    // Value.
+    let (vs, ve) = if at(b, j) == b'\\' && at(b, j + 1) == b'"' {
+        let vs = j + 2;
+        match text[vs..].find("\\\"") {
+            Some(off) => (vs, vs + off),
+            None => return,
+        }
+    } else if matches!(at(b, j), b'"' | b'\'' | b'`') {
+        let q = b[j];
+        let vs = j + 1;
+        let mut k = vs;
+        while k < b.len() && b[k] != q && b[k] != b'\n' {
+            if b[k] == b'\\' {
+                k += 1;
+            }
+            k += 1;
+        }
+        (vs, k.min(b.len()))
+    } else {
+        let vs = j;
+        let mut k = vs;
+        while k < b.len() {
+            let c = b[k];
+            if c.is_ascii_whitespace()
+                || matches!(
+                    c,
+                    b'"' | b'\'' | b'`' | b',' | b';' | b'&' | b'<' | b'>' | b'|'
+                )
+            {
+                break;
+            }
+            if c == b'\\' && matches!(at(b, k + 1), b'"' | b'n' | b'r' | b't') {
+                break;
+            }
+            k += 1;
+        }
+        while k > vs && matches!(b[k - 1], b'.' | b')' | b']' | b'}') {
+            k -= 1;
+        }
+        (vs, k)
+    };
+    if vs >= ve || !text.is_char_boundary(vs) || !text.is_char_boundary(ve) {
+        return;
+    }
+    let value = &text[vs..ve];
+    // Already scrubbed (or glued to something that was): leave it alone.
+    if value.contains("[REDACTED:") || value.contains("[HASH:") || starts_with_placeholder(value) {
+        return;
+    }
+    // `Authorization: Basic xxx` unquoted: the scheme word is the value so far.
+    let scheme_kind = match value.to_ascii_lowercase().as_str() {
+        "bearer" | "token" => Some(Kind::BearerToken),
+        "basic" => Some(Kind::BasicAuth),
+        _ => None,
+    };
+    if let Some(kind) = scheme_kind {
+        if let Some((ts, te)) = credential_after(b, ve) {
+            out.push(cand(ts, te, kind, "authorization", PRIO_KV));
+        }
+        return;
+    }
+    // Authorization-style values: `Bearer xxx`, `Basic xxx`, `Token xxx`.
+    if let Some(sp) = value.find(' ') {
+        let scheme = value[..sp].to_ascii_lowercase();
+        let kind = match scheme.as_str() {
+            "bearer" | "token" => Some(Kind::BearerToken),
+            "basic" => Some(Kind::BasicAuth),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            if let Some((ts, te)) = credential_after(b, vs + sp) {
+                out.push(cand(ts, te, kind, "authorization", PRIO_KV));
+            }
+            return;
+        }
+    }
+    if matches!(kind, Kind::Cookie) && value.contains('=') {
+        cookie_pairs(b, vs, out);
+        return;
+    }
+    if matches!(kind, Kind::BearerToken) && value.contains(' ') {
+        return;
+    }
+    if is_secret_value(&kind, value) {
+        out.push(cand(vs, ve, kind, "key_value", PRIO_KV));
+    }
+}
+
+/// `Cookie: a=1; b=2` headers: every cookie value is redacted, names are kept.
+fn cookie_pairs(b: &[u8], mut i: usize, out: &mut Vec<Cand>) {
+    let limit = (i + 4096).min(b.len());
+    while i < limit {
+        // name
+        while i < limit && !matches!(b[i], b'=' | b';' | b'\n' | b'"' | b'\'') {
+            i += 1;
+        }
+        if i >= limit || b[i] != b'=' {
+            return;
+        }
+        i += 1;
+        let vs = i;
+        while i < limit && !matches!(b[i], b';' | b'\n' | b'\r' | b'"' | b'\'' | b' ' | b',') {
+            i += 1;
+        }
+        if i > vs && b[vs] != b'[' {
+            out.push(cand(vs, i, Kind::Cookie, "cookie", PRIO_KV));
+        }
+        if i < limit && b[i] == b';' {
+            i += 1;
+            while i < limit && b[i] == b' ' {
+                i += 1;
+            }
+        } else {
+            return;
+        }
+    }
+}
+
+fn vendor(text: &str, s: usize, e: usize, v: Vendor, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let p = prev(b, s);
+    if is_alnum(p) || (p == b'_' && !matches!(v, Vendor::Sendgrid)) {
+        return;
+    }
+    let body_end = |mut i: usize, extra: &[u8]| {
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || extra.contains(&b[i])) {
+            i += 1;
+        }
+        i
+    };
+    let mixed = |t: &[u8]| {
+        let d = t.iter().any(u8::is_ascii_digit) as u8;
+        let u = t.iter().any(u8::is_ascii_uppercase) as u8;
+        let l = t.iter().any(u8::is_ascii_lowercase) as u8;
+        d + u + l >= 2
+    };
+    let (kind, end) = match v {
+        Vendor::OpenAi => {
+            let end = body_end(e, b"_-");
+            let body = &b[e..end];
+            if body.len() < 20 || !mixed(body) {
+                return;
+            }
+            let kind = if body.starts_with(b"ant-") {
+                Kind::AnthropicKey
+            } else {
+                Kind::OpenaiKey
+            };
+            (kind, end)
+        }
+        Vendor::GithubClassic => {
+            let end = body_end(e, b"");
+            if end - e < 30 {
+                return;
+            }
+            (Kind::GithubToken, end)
+        }
+        Vendor::GithubPat => {
+            let end = body_end(e, b"_");
+            if end - e < 22 {
+                return;
+            }
+            (Kind::GithubToken, end)
+        }
+        Vendor::Gitlab => {
+            let end = body_end(e, b"_-");
+            if end - e < 20 {
+                return;
+            }
+            (Kind::GitlabToken, end)
+        }
+        Vendor::Aws => {
+            let mut i = e;
+            while i < b.len() && (b[i].is_ascii_uppercase() || b[i].is_ascii_digit()) {
+                i += 1;
+            }
+            if i - e != 16 || is_alnum(at(b, i)) {
+                return;
+            }
+            (Kind::AwsAccessKey, i)
+        }
+        Vendor::Google => {
+            let end = body_end(e, b"_-");
+            if end - e < 30 {
+                return;
+            }
+            (Kind::GoogleApiKey, end)
+        }
+        Vendor::Slack => {
+            let mut i = e;
+            if &b[s..e] == b"xox" {
+                if !matches!(at(b, e), b'a' | b'b' | b'p' | b'o' | b's' | b'r' | b'e')
+                    || at(b, e + 1) != b'-'
+                {
+                    return;
+                }
+                i = e + 2;
+            }
+            let end = body_end(i, b"-");
+            if end - i < 10 || !b[i..end].iter().any(u8::is_ascii_digit) {
+                return;
+            }
+            (Kind::SlackToken, end)
+        }
+        Vendor::Stripe => {
+            let end = body_end(e, b"");
+            if end - e < 16 {
+                return;
+            }
+            (Kind::StripeKey, end)
+        }
+        Vendor::StripeWebhook => {
+            let end = body_end(e, b"");
+            if end - e < 24 {
+                return;
+            }
+            (Kind::StripeKey, end)
+        }
+        Vendor::Npm => {
+            let end = body_end(e, b"");
+            if end - e < 30 || !mixed(&b[e..end]) {
+                return;
+            }
+            (Kind::NpmToken, end)
+        }
+        Vendor::HuggingFace => {
+            let end = body_end(e, b"");
+            if end - e < 30 || !mixed(&b[e..end]) {
+                return;
+            }
+            (Kind::HuggingfaceToken, end)
+        }
+        Vendor::PosthogPersonal => {
+            let end = body_end(e, b"_");
+            if end - e < 30 {
+                return;
+            }
+            (Kind::PosthogPersonalKey, end)
+        }
+        Vendor::Sendgrid => {
+            let e1 = body_end(e, b"_-");
+            if e1 - e < 16 || at(b, e1) != b'.' {
+                return;
+            }
+            let e2 = body_end(e1 + 1, b"_-");
+            if e2 - (e1 + 1) < 16 {
+                return;
+            }
+            (Kind::SendgridKey, e2)
+        }
+    };
+    out.push(cand(s, end, kind, "vendor_token", PRIO_VENDOR));
+}
+
+const GENERIC_HOMES: &[&str] = &[
+    "shared",
+    "public",
+    "default",
+    "default user",
+    "all users",
+    "defaultuser0",
+    "user",
+    "username",
+    "yourname",
+    "your-name",
+    "your_name",
+    "me",
+    "you",
+    "name",
+    "...",
+    "…",
+];
+
+fn home(text: &str, s: usize, e: usize, anchor: Anchor, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let drive_before = |i: usize| {
+        i >= 2 && b[i - 1] == b':' && b[i - 2].is_ascii_alphabetic() && !is_alnum(prev(b, i - 2))
+    };
+    let ok = match anchor {
+        Anchor::HomeUnix => {
+            (!is_ident(prev(b, s)) && prev(b, s) != b']') || (s >= 4 && &b[s - 4..s] == b"/var")
+        }
+        Anchor::UsersSlash => {
+            let exact = &b[s..e] == b"/Users/";
+            let mnt = s >= 6 && &b[s - 6..s - 1] == b"/mnt/" && b[s - 1].is_ascii_alphabetic();
+            (exact && !is_ident(prev(b, s)) && prev(b, s) != b']') || drive_before(s) || mnt
+        }
+        Anchor::UsersBackslash => {
+            drive_before(s) || (s >= 3 && drive_before(s - 1) && b[s - 1] == b'\\')
+        }
+        Anchor::UsersEscaped => drive_before(s),
+        _ => false,
+    };
+    if !ok {
+        return;
+    }
+    let windows = !matches!(anchor, Anchor::HomeUnix | Anchor::UsersSlash) || b[e - 1] == b'\\';
+    let ns = e;
+    let mut i = ns;
+    while i < b.len() && i - ns < 64 {
+        let c = b[i];
+        let stop = matches!(
+            c,
+            b'/' | b'\\'
+                | b'"'
+                | b'\''
+                | b'`'
+                | b'\n'
+                | b'\r'
+                | b'\t'
+                | b'<'
+                | b'>'
+                | b'|'
+                | b'*'
+                | b'?'
+                | b':'
+                | b','
+                | b';'
+                | b')'
+                | b']'
+                | b'('
+                | b'['
+                | b'{'
+                | b'}'
+        ) || (!windows && c == b' ');
+        if stop {
+            break;
+        }
+        i += 1;
+    }
+    let mut ne = floor_boundary(text, i);
+    let continues = matches!(at(b, ne), b'/' | b'\\');
+    if let Some(sp) = text[ns..ne].find(' ') {
+        if !continues {
+            ne = ns + sp;
+        }
+    }
+    while ne > ns && b[ne - 1] == b' ' {
+        ne -= 1;
+    }
+    while !text.is_char_boundary(ne) {
+        ne -= 1;
+    }
+    if ne <= ns {
+        return;
+    }
+    let name = &text[ns..ne];
+    if matches!(
+        name.as_bytes()[0],
+        b'$' | b'%' | b'<' | b'{' | b'[' | b'~' | b'.' | b'*'
+    ) || GENERIC_HOMES.contains(&name.to_ascii_lowercase().as_str())
+    {
+        return;
+    }
+    out.push(cand(ns, ne, Kind::Username, "home_path", PRIO_STRUCTURED));
+}
+
+fn webhook(text: &str, e: usize, kind: Kind, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let mut i = e;
+    while i < b.len() && (is_word(b[i]) || b[i] == b'/') {
+        i += 1;
+    }
+    if i - e >= 8 {
+        out.push(cand(e, i, kind, "webhook_url", PRIO_VENDOR));
+    }
+}

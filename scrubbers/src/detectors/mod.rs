@@ -1,0 +1,140 @@
+//! Built-in detectors.
+//!
+//! Detection is two linear passes over the text, whatever the number of rules:
+//!
+//! 1. [`anchored`]: one Aho-Corasick scan over literal anchors (`@`, `://`, `-----BEGIN`,
+//!    `eyJ`, vendor prefixes such as `ghp_`, key-name stems such as `pass`/`token`, home
+//!    directory prefixes, placeholders). Each hit runs a small hand-written matcher at that
+//!    position only.
+//! 2. [`scan`]: one byte loop over alphanumeric words that drives the digit-shaped detectors
+//!    (IPs, MACs, phones, cards, SSNs, IBANs) and the long-token detectors (AWS secret keys,
+//!    Twilio keys, generic high-entropy secrets). Validators (Luhn, mod-97, `std::net`
+//!    parsing, entropy) run only on candidates.
+//!
+//! Candidates then go through [`resolve`], which makes them non-overlapping, stronger
+//! detectors first.
+
+pub(crate) mod anchored;
+pub(crate) mod keys;
+pub(crate) mod scan;
+
+use crate::kind::Kind;
+
+/// A candidate span before overlap resolution. `kind: None` marks an existing placeholder
+/// that must be left alone.
+#[derive(Debug, Clone)]
+pub(crate) struct Cand {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Option<Kind>,
+    pub rule: &'static str,
+    pub prio: u8,
+}
+
+/// Priorities: placeholders > structured secrets > key/value > generic.
+pub(crate) const PRIO_PROTECTED: u8 = 255;
+pub(crate) const PRIO_STRUCTURED: u8 = 200;
+pub(crate) const PRIO_VENDOR: u8 = 150;
+pub(crate) const PRIO_KV: u8 = 120;
+pub(crate) const PRIO_PII: u8 = 100;
+pub(crate) const PRIO_CUSTOM: u8 = 90;
+pub(crate) const PRIO_GENERIC: u8 = 50;
+
+pub(crate) fn cand(start: usize, end: usize, kind: Kind, rule: &'static str, prio: u8) -> Cand {
+    Cand {
+        start,
+        end,
+        kind: Some(kind),
+        rule,
+        prio,
+    }
+}
+
+/// Makes candidates non-overlapping, strongest first: candidates are taken by priority
+/// (then earliest, then longest); a weaker candidate that overlaps accepted spans keeps
+/// only its uncovered pieces of at least 4 bytes, so overlapping detectors never shrink
+/// what is redacted by much and never split a stronger span. Existing placeholders
+/// (`kind: None`) win over everything and are dropped from the result, which is sorted by
+/// start.
+pub(crate) fn resolve(text: &str, mut cands: Vec<Cand>) -> Vec<Cand> {
+    cands.retain(|c| c.start < c.end && c.end <= text.len());
+    cands.sort_unstable_by_key(|c| (c.start, c.end));
+    let mut out: Vec<Cand> = Vec::with_capacity(cands.len());
+    let mut i = 0;
+    while i < cands.len() {
+        // A cluster: a maximal run of candidates connected by overlaps.
+        let mut j = i + 1;
+        let mut end = cands[i].end;
+        while j < cands.len() && cands[j].start < end {
+            end = end.max(cands[j].end);
+            j += 1;
+        }
+        if j == i + 1 {
+            out.push(cands[i].clone());
+        } else {
+            paint(text, &mut cands[i..j], &mut out);
+        }
+        i = j;
+    }
+    out.retain(|c| c.kind.is_some());
+    out
+}
+
+/// Resolves one cluster of overlapping candidates, strongest first.
+fn paint(text: &str, cluster: &mut [Cand], out: &mut Vec<Cand>) {
+    cluster.sort_by(|a, b| {
+        b.prio
+            .cmp(&a.prio)
+            .then(a.start.cmp(&b.start))
+            .then(b.end.cmp(&a.end))
+    });
+    let mut accepted: Vec<Cand> = Vec::with_capacity(cluster.len());
+    for c in cluster.iter() {
+        let mut covered: Vec<(usize, usize)> = accepted
+            .iter()
+            .filter(|a| a.start < c.end && c.start < a.end)
+            .map(|a| (a.start, a.end))
+            .collect();
+        if covered.is_empty() {
+            accepted.push(c.clone());
+            continue;
+        }
+        if c.kind.is_none() {
+            continue;
+        }
+        covered.sort_unstable();
+        let mut pos = c.start;
+        let mut pieces = Vec::new();
+        for (s, e) in covered {
+            if s > pos {
+                pieces.push((pos, s));
+            }
+            pos = pos.max(e);
+        }
+        if pos < c.end {
+            pieces.push((pos, c.end));
+        }
+        for (s, e) in pieces {
+            if e - s >= 4 && text.is_char_boundary(s) && text.is_char_boundary(e) {
+                let mut piece = c.clone();
+                piece.start = s;
+                piece.end = e;
+                accepted.push(piece);
+            }
+        }
+    }
+    accepted.sort_unstable_by_key(|c| c.start);
+    out.extend(accepted);
+}
+
+/// ASCII alphanumeric.
+#[inline]
+pub(crate) fn is_alnum(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+/// Characters of identifiers and tokens: alphanumerics, `_` and `-`.
+#[inline]
+pub(crate) fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}

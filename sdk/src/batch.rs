@@ -1,0 +1,569 @@
+//! The bounded queue and the one background worker that drains it.
+//!
+//! Contract:
+//! - **Capture never blocks.** Callers take a short lock, push, and leave. When the queue
+//!   holds `cap` events, the oldest is dropped and counted (`dropped_queue_full`).
+//! - **Batches** leave when `batch_size` events are queued or `interval` has passed since the
+//!   last send, whichever comes first; a flush or shutdown sends at once.
+//! - **Retries**: 408, 429 and 5xx and network errors are retried with exponential backoff
+//!   (or the server's `Retry-After`) up to `max_attempts`; then the batch goes back to the
+//!   front of the queue and the worker waits before the next round. Any other status drops
+//!   the batch (counted as `rejected`).
+//! - **Level changes** take the lock: lowering the level removes queued events the new
+//!   level does not allow; off stops the worker (bumps the epoch) and empties the queue.
+//! - **Clean shutdown**: the worker sends what it can until `spool_at`, then writes what is
+//!   left to the encrypted spool and exits. The caller waits at most until its deadline.
+
+use crate::events::{Event, EventClass};
+use crate::spool::Spool;
+use crate::transport::{backoff, Attempt, Transport};
+use hush_config::consent::Level;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Longest time one batch is retried before it goes back to the queue.
+const ROUND_BUDGET: Duration = Duration::from_secs(120);
+/// Longest wait before a new round after failed ones.
+const MAX_ROUND_BACKOFF: Duration = Duration::from_secs(300);
+
+/// Monotonic counters, read by `status()`.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub queued: AtomicU64,
+    pub sent: AtomicU64,
+    pub dropped_queue_full: AtomicU64,
+    pub dropped_by_level: AtomicU64,
+    pub rejected: AtomicU64,
+    pub spooled: AtomicU64,
+    pub restored: AtomicU64,
+    pub failed_attempts: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64, n: usize) {
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
+/// Queue state, under one mutex.
+pub(crate) struct State {
+    /// The authoritative level; `Shared::level` mirrors it for a lock-free pre-check.
+    pub level: Level,
+    pub queue: VecDeque<Event>,
+    pub cap: usize,
+    pub batch_size: usize,
+    /// Copies of the events the worker is sending (spooled by the caller if the worker is
+    /// stuck at shutdown).
+    pub in_flight: Vec<Event>,
+    pub flush_seq: u64,
+    pub flushed_seq: u64,
+    /// Set by shutdown: send until then, then spool and exit.
+    pub spool_at: Option<Instant>,
+    /// Bumped to stop the running worker at once (disable, forget).
+    pub epoch: u64,
+    /// Whether a worker of the current epoch is running (events are queued only then).
+    pub running: bool,
+}
+
+/// What the capture side and the worker share.
+pub(crate) struct Shared {
+    pub state: Mutex<State>,
+    /// Wakes the worker.
+    pub wake: Condvar,
+    /// Wakes flush and shutdown waiters.
+    pub changed: Condvar,
+    pub level: AtomicU8,
+    pub counters: Counters,
+}
+
+pub(crate) fn level_to_u8(level: Level) -> u8 {
+    match level {
+        Level::Off => 0,
+        Level::Basic => 1,
+        Level::Full => 2,
+    }
+}
+
+pub(crate) fn allowed(class: EventClass, level: Level) -> bool {
+    level != Level::Off && level >= class.min_level()
+}
+
+impl Shared {
+    pub fn new(level: Level, cap: usize, batch_size: usize) -> Self {
+        Shared {
+            state: Mutex::new(State {
+                level,
+                queue: VecDeque::with_capacity(cap.min(1024)),
+                cap: cap.max(1),
+                batch_size: batch_size.max(1),
+                in_flight: Vec::new(),
+                flush_seq: 0,
+                flushed_seq: 0,
+                spool_at: None,
+                epoch: 0,
+                running: false,
+            }),
+            wake: Condvar::new(),
+            changed: Condvar::new(),
+            level: AtomicU8::new(level_to_u8(level)),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Locks the state; a panic on another thread while holding the lock does not poison
+    /// telemetry for the app.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The level without taking the lock.
+    pub fn fast_level(&self) -> u8 {
+        self.level.load(Ordering::Relaxed)
+    }
+
+    /// Queues an event if a worker runs and the level allows it; drops the oldest when full.
+    pub fn push(&self, event: Event) {
+        let mut st = self.lock();
+        if !st.running || !allowed(event.class, st.level) {
+            return;
+        }
+        if st.queue.len() >= st.cap {
+            st.queue.pop_front();
+            Counters::add(&self.counters.dropped_queue_full, 1);
+        }
+        st.queue.push_back(event);
+        Counters::add(&self.counters.queued, 1);
+        if st.queue.len() >= st.batch_size {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Pushes events read back from the spool (before the worker starts), oldest first.
+    pub fn restore(&self, events: Vec<Event>) -> usize {
+        let mut st = self.lock();
+        let mut n = 0;
+        for event in events {
+            if !allowed(event.class, st.level) {
+                Counters::add(&self.counters.dropped_by_level, 1);
+                continue;
+            }
+            if st.queue.len() >= st.cap {
+                st.queue.pop_front();
+                Counters::add(&self.counters.dropped_queue_full, 1);
+            }
+            st.queue.push_back(event);
+            n += 1;
+        }
+        Counters::add(&self.counters.restored, n);
+        n
+    }
+
+    /// Changes the level; removes queued events it no longer allows; at off, stops the
+    /// worker and empties the queue.
+    pub fn set_level(&self, level: Level) {
+        let mut st = self.lock();
+        st.level = level;
+        self.level.store(level_to_u8(level), Ordering::Relaxed);
+        let before = st.queue.len();
+        st.queue.retain(|e| allowed(e.class, level));
+        for e in st.queue.iter_mut() {
+            e.level = e.level.min(level);
+        }
+        Counters::add(&self.counters.dropped_by_level, before - st.queue.len());
+        if level == Level::Off {
+            st.epoch += 1;
+            st.running = false;
+            st.spool_at = None;
+            self.wake.notify_all();
+            self.changed.notify_all();
+        }
+    }
+
+    /// Queued plus in-flight events.
+    #[cfg(test)]
+    pub fn pending(&self) -> usize {
+        let st = self.lock();
+        st.queue.len() + st.in_flight.len()
+    }
+
+    /// Asks the worker to send everything now; waits until it did, gave up, or `deadline`.
+    /// Returns the events still pending.
+    pub fn flush(&self, deadline: Instant) -> usize {
+        let mut st = self.lock();
+        if !st.running {
+            return st.queue.len() + st.in_flight.len();
+        }
+        st.flush_seq += 1;
+        let mine = st.flush_seq;
+        self.wake.notify_all();
+        loop {
+            let now = Instant::now();
+            if st.flushed_seq >= mine || !st.running || now >= deadline {
+                return st.queue.len() + st.in_flight.len();
+            }
+            st = self
+                .changed
+                .wait_timeout(st, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Tells the worker to send until `spool_at` and then spool the rest; waits until it
+    /// exited or `deadline`. Returns the events that were neither sent nor spooled (0 when
+    /// the worker finished in time).
+    pub fn shutdown(&self, spool_at: Instant, deadline: Instant) -> usize {
+        let mut st = self.lock();
+        if !st.running {
+            return 0;
+        }
+        st.spool_at = Some(spool_at);
+        self.wake.notify_all();
+        loop {
+            let now = Instant::now();
+            if !st.running {
+                return 0;
+            }
+            if now >= deadline {
+                return st.queue.len() + st.in_flight.len();
+            }
+            st = self
+                .changed
+                .wait_timeout(st, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
+impl Shared {
+    /// Gives up on a worker that did not finish by the shutdown deadline (stuck in a
+    /// request): stops it and returns what it had queued and in flight, oldest first, for
+    /// the caller to spool.
+    pub fn abandon(&self) -> Vec<Event> {
+        let mut st = self.lock();
+        if !st.running {
+            return Vec::new();
+        }
+        st.epoch += 1;
+        st.running = false;
+        let mut left = std::mem::take(&mut st.in_flight);
+        left.extend(st.queue.drain(..));
+        self.wake.notify_all();
+        left
+    }
+}
+
+/// Worker settings.
+#[derive(Debug, Clone)]
+pub(crate) struct WorkerOptions {
+    pub interval: Duration,
+    pub request_timeout: Duration,
+    pub max_attempts: u32,
+    pub backoff: Duration,
+}
+
+enum Outcome {
+    Delivered,
+    Rejected(u16),
+    Failed(Option<Duration>),
+    Aborted,
+}
+
+/// The background worker. Exactly one runs while telemetry is on and not in debug mode.
+pub(crate) struct Worker {
+    pub shared: Arc<Shared>,
+    pub transport: Transport,
+    pub spool: Option<Spool>,
+    pub options: WorkerOptions,
+    pub warnings: Arc<Mutex<Vec<String>>>,
+}
+
+impl Worker {
+    /// Marks the worker running and starts its thread.
+    ///
+    /// # Errors
+    /// The OS refused to create a thread; nothing is queued then.
+    pub fn start(self) -> std::io::Result<()> {
+        let epoch = {
+            let mut st = self.shared.lock();
+            st.running = true;
+            st.spool_at = None;
+            st.epoch
+        };
+        let shared = Arc::clone(&self.shared);
+        let spawned = std::thread::Builder::new()
+            .name("hush-telemetry".into())
+            .spawn(move || self.run(epoch));
+        if spawned.is_err() {
+            let mut st = shared.lock();
+            if st.epoch == epoch {
+                st.running = false;
+                st.queue.clear();
+            }
+        }
+        spawned.map(drop)
+    }
+
+    fn warn(&self, message: String) {
+        let mut w = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        if w.len() < 32 {
+            w.push(message);
+        }
+    }
+
+    fn run(self, epoch: u64) {
+        let batch_size = self.shared.lock().batch_size;
+        let interval = self.options.interval;
+        let mut last_send = Instant::now();
+        let mut retry_at: Option<Instant> = None;
+        let mut failed_rounds: u32 = 0;
+        let mut st = self.shared.lock();
+        loop {
+            if st.epoch != epoch {
+                return;
+            }
+            let now = Instant::now();
+            let flushing = st.flush_seq > st.flushed_seq;
+            if st.queue.is_empty() {
+                if flushing {
+                    st.flushed_seq = st.flush_seq;
+                    self.shared.changed.notify_all();
+                }
+                if st.spool_at.is_some() {
+                    break;
+                }
+                st = self.wait(st, interval);
+                continue;
+            }
+            if st.spool_at.is_some_and(|t| now >= t) {
+                break;
+            }
+            if !flushing && st.spool_at.is_none() {
+                let wait_until = match retry_at {
+                    Some(t) if t > now => Some(t),
+                    _ if st.queue.len() >= batch_size => None,
+                    _ if now >= last_send + interval => None,
+                    _ => Some(last_send + interval),
+                };
+                if let Some(t) = wait_until {
+                    st = self.wait(st, t - now);
+                    continue;
+                }
+            }
+            let n = batch_size.min(st.queue.len());
+            let batch: Vec<Event> = st.queue.drain(..n).collect();
+            st.in_flight.clone_from(&batch);
+            drop(st);
+            let outcome = self.deliver(&batch, epoch);
+            st = self.shared.lock();
+            st.in_flight.clear();
+            last_send = Instant::now();
+            if st.epoch != epoch {
+                return;
+            }
+            let failed = match outcome {
+                Outcome::Delivered => {
+                    Counters::add(&self.shared.counters.sent, n);
+                    failed_rounds = 0;
+                    retry_at = None;
+                    None
+                }
+                Outcome::Rejected(code) => {
+                    Counters::add(&self.shared.counters.rejected, n);
+                    self.warn(format!(
+                        "collector rejected a batch of {n} events with HTTP {code}"
+                    ));
+                    None
+                }
+                Outcome::Failed(hint) => Some(hint),
+                Outcome::Aborted => Some(None),
+            };
+            if let Some(hint) = failed {
+                self.requeue(&mut st, batch);
+                failed_rounds += 1;
+                let wait = backoff(interval.min(Duration::from_secs(5)), failed_rounds.min(8))
+                    .min(MAX_ROUND_BACKOFF)
+                    .max(hint.unwrap_or_default());
+                retry_at = Some(last_send + wait);
+                if flushing {
+                    // A flush does not spin on a collector that is down: it reports what
+                    // is still pending.
+                    st.flushed_seq = st.flush_seq;
+                    self.shared.changed.notify_all();
+                }
+                if st.spool_at.is_some() {
+                    break;
+                }
+            }
+        }
+        // Shutdown: spool what is left, then report that the worker is done.
+        let left: Vec<Event> = st.queue.drain(..).collect();
+        drop(st);
+        if let (Some(spool), false) = (&self.spool, left.is_empty()) {
+            let mut all: Vec<Event> = spool.load().unwrap_or_default();
+            all.extend(left);
+            match spool.store(&all) {
+                Ok(kept) => Counters::add(&self.shared.counters.spooled, kept),
+                Err(e) => self.warn(format!("could not write the spool: {e}")),
+            }
+        }
+        let mut st = self.shared.lock();
+        if st.epoch == epoch {
+            st.running = false;
+        }
+        self.shared.changed.notify_all();
+    }
+
+    /// Puts a batch that could not be sent back at the front of the queue, keeping only
+    /// what the current level allows and dropping the oldest beyond the cap.
+    fn requeue(&self, st: &mut State, batch: Vec<Event>) {
+        for event in batch.into_iter().rev() {
+            if !allowed(event.class, st.level) {
+                Counters::add(&self.shared.counters.dropped_by_level, 1);
+            } else if st.queue.len() >= st.cap {
+                Counters::add(&self.shared.counters.dropped_queue_full, 1);
+            } else {
+                st.queue.push_front(event);
+            }
+        }
+    }
+
+    fn wait<'a>(&self, st: MutexGuard<'a, State>, dur: Duration) -> MutexGuard<'a, State> {
+        self.shared
+            .wake
+            .wait_timeout(st, dur)
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+    }
+
+    /// The time by which the current round must end: the round budget, or earlier at
+    /// shutdown. `None` when the worker was stopped.
+    fn deadline(&self, epoch: u64, round_end: Instant) -> Option<Instant> {
+        let st = self.shared.lock();
+        if st.epoch != epoch {
+            return None;
+        }
+        Some(st.spool_at.map_or(round_end, |t| t.min(round_end)))
+    }
+
+    /// Sends one batch with retries.
+    fn deliver(&self, batch: &[Event], epoch: u64) -> Outcome {
+        let body = self.transport.encode(batch);
+        let round_end = Instant::now() + ROUND_BUDGET;
+        let mut attempt: u32 = 0;
+        loop {
+            let Some(deadline) = self.deadline(epoch, round_end) else {
+                return Outcome::Aborted;
+            };
+            let now = Instant::now();
+            if now >= deadline {
+                return Outcome::Failed(None);
+            }
+            let timeout = self.options.request_timeout.min(deadline - now);
+            let hint = match self.transport.attempt(&body, timeout) {
+                Attempt::Delivered => return Outcome::Delivered,
+                Attempt::Rejected(code) => return Outcome::Rejected(code),
+                Attempt::Retry(hint) => hint,
+            };
+            Counters::add(&self.shared.counters.failed_attempts, 1);
+            attempt += 1;
+            if attempt >= self.options.max_attempts {
+                return Outcome::Failed(hint);
+            }
+            let wait = hint.unwrap_or_else(|| backoff(self.options.backoff, attempt - 1));
+            if !self.sleep(epoch, Instant::now() + wait, round_end) {
+                return Outcome::Failed(hint);
+            }
+        }
+    }
+
+    /// Sleeps until `until`; false when that is past the round's deadline (which shutdown
+    /// may bring forward while sleeping) or the worker was stopped.
+    fn sleep(&self, epoch: u64, until: Instant, round_end: Instant) -> bool {
+        let mut st = self.shared.lock();
+        loop {
+            if st.epoch != epoch {
+                return false;
+            }
+            let deadline = st.spool_at.map_or(round_end, |t| t.min(round_end));
+            if until > deadline {
+                return false;
+            }
+            let now = Instant::now();
+            if now >= until {
+                return true;
+            }
+            st = self.wait(st, until - now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn event(class: EventClass, n: u32) -> Event {
+        Event {
+            name: Cow::Borrowed(if class == EventClass::Basic {
+                "setup_completed"
+            } else {
+                "prompt_sent"
+            }),
+            class,
+            uuid: uuid::Uuid::from_u128(u128::from(n)),
+            timestamp: time::OffsetDateTime::now_utc(),
+            level: Level::Full,
+            distinct_id: Arc::from("id"),
+            common: Arc::default(),
+            props: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn full_queue_drops_oldest_and_counts() {
+        let shared = Shared::new(Level::Basic, 3, 100);
+        shared.lock().running = true;
+        for n in 0..10 {
+            shared.push(event(EventClass::Basic, n));
+        }
+        let st = shared.lock();
+        assert_eq!(st.queue.len(), 3);
+        assert_eq!(st.queue[0].uuid.as_u128(), 7);
+        assert_eq!(
+            shared.counters.dropped_queue_full.load(Ordering::Relaxed),
+            7
+        );
+    }
+
+    #[test]
+    fn nothing_queued_without_a_worker_or_above_the_level() {
+        let shared = Shared::new(Level::Basic, 3, 100);
+        shared.push(event(EventClass::Basic, 0));
+        assert_eq!(shared.pending(), 0);
+        shared.lock().running = true;
+        shared.push(event(EventClass::OptIn, 1));
+        assert_eq!(shared.pending(), 0);
+    }
+
+    #[test]
+    fn lowering_the_level_purges() {
+        let shared = Shared::new(Level::Full, 10, 100);
+        shared.lock().running = true;
+        shared.push(event(EventClass::OptIn, 1));
+        shared.push(event(EventClass::Basic, 2));
+        shared.set_level(Level::Basic);
+        {
+            let st = shared.lock();
+            assert_eq!(st.queue.len(), 1);
+            assert_eq!(st.queue[0].level, Level::Basic);
+        }
+        shared.set_level(Level::Off);
+        let st = shared.lock();
+        assert!(st.queue.is_empty());
+        assert!(!st.running);
+    }
+}

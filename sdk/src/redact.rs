@@ -1,0 +1,100 @@
+//! Client-side scrubbing (defence in depth; the collector scrubs again, authoritatively).
+//!
+//! Error texts and prompts go through `hush_scrubbers::Scrubber` on the caller's thread,
+//! before they are queued, so a secret never sits in memory, the spool or the debug output.
+//! On top of the generic detectors, the current user's home directory and user name are
+//! replaced, since the SDK knows them exactly.
+
+use hush_scrubbers::Scrubber;
+use std::borrow::Cow;
+
+/// User names too common to redact as words without eating useful text.
+const COMMON_NAMES: &[&str] = &[
+    "root", "admin", "user", "runner", "ubuntu", "debian", "node",
+];
+
+/// Scrubs text before it is queued.
+#[derive(Clone, Default)]
+pub(crate) struct Redactor {
+    scrubber: Scrubber,
+    /// The home directory, e.g. `/home/alice` (replaced with `~`).
+    home: Option<String>,
+    /// The user name, e.g. `alice` (replaced with `[USER]` as a whole word).
+    user: Option<String>,
+}
+
+impl Redactor {
+    /// A redactor that also knows this home directory and user name.
+    pub fn new(home: Option<String>, user: Option<String>) -> Self {
+        let home = home
+            .map(|h| h.trim_end_matches(['/', '\\']).to_string())
+            .filter(|h| h.len() > 1);
+        let user = user
+            .map(|u| u.trim().to_string())
+            .filter(|u| u.len() >= 3 && !COMMON_NAMES.iter().any(|c| c.eq_ignore_ascii_case(u)));
+        Redactor {
+            scrubber: Scrubber::default(),
+            home,
+            user,
+        }
+    }
+
+    /// The scrubbed text.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut text: Cow<'_, str> = Cow::Borrowed(text);
+        if let Some(home) = &self.home {
+            if text.contains(home.as_str()) {
+                text = Cow::Owned(text.replace(home.as_str(), "~"));
+            }
+        }
+        if let Some(user) = &self.user {
+            if text.contains(user.as_str()) {
+                text = Cow::Owned(replace_word(&text, user, "[USER]"));
+            }
+        }
+        self.scrubber.scrub_text(&text).into_owned()
+    }
+}
+
+/// Replaces `word` where it is not part of a longer identifier.
+fn replace_word(text: &str, word: &str, with: &str) -> String {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(word) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + word.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if before.is_some_and(is_ident) || after.is_some_and(is_ident) {
+            out.push_str(word);
+        } else {
+            out.push_str(with);
+        }
+        rest = &rest[i + word.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_and_user_are_removed() {
+        let r = Redactor::new(Some("/home/alice/".into()), Some("alice".into()));
+        let out = r.scrub("cannot open /home/alice/proj/a.rs as alice (alicex ok)");
+        assert!(!out.contains("/home/alice"), "{out}");
+        assert!(out.contains("~/proj/a.rs"), "{out}");
+        assert!(out.contains("as [USER] "), "{out}");
+        assert!(out.contains("alicex"), "{out}");
+    }
+
+    #[test]
+    fn common_names_are_kept_as_words() {
+        let r = Redactor::new(Some("/root".into()), Some("root".into()));
+        assert!(r
+            .scrub("root cause in /root/x")
+            .contains("root cause in ~/x"));
+    }
+}
