@@ -30,6 +30,19 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Erases one person's events from ClickHouse: hashes the raw id with the tenant's key,
+    /// deletes the matching rows and waits for the deletion to finish.
+    Erase {
+        /// A TOML config file with the tenant and `[clickhouse]`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The tenant's name.
+        #[arg(long)]
+        tenant: String,
+        /// The raw distinct id as the app sent it (read from stdin when `-`).
+        #[arg(long)]
+        distinct_id: String,
+    },
     /// Prints the effective configuration with secrets redacted, or the error.
     CheckConfig {
         /// A TOML config file.
@@ -44,6 +57,11 @@ fn main() -> ExitCode {
         Command::Serve { config } => serve(config),
         Command::Scrub { config } => scrub(config),
         Command::CheckConfig { config } => check_config(config),
+        Command::Erase {
+            config,
+            tenant,
+            distinct_id,
+        } => erase(config, &tenant, &distinct_id),
     };
     match result {
         Ok(code) => code,
@@ -135,4 +153,36 @@ fn check_config(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
     }
+}
+
+fn erase(config: Option<PathBuf>, tenant: &str, distinct_id: &str) -> anyhow::Result<ExitCode> {
+    let config = load(config)?;
+    let raw = if distinct_id == "-" {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim().to_string()
+    } else {
+        distinct_id.to_string()
+    };
+    let tenant_config = config
+        .tenants
+        .iter()
+        .find(|t| t.name == tenant)
+        .with_context(|| format!("no tenant named {tenant:?} in the configuration"))?;
+    let clickhouse = config
+        .clickhouse
+        .as_ref()
+        .context("erase needs a [clickhouse] section")?;
+    let hashed = hush_collector::pipeline::IdHasher::new(tenant_config.hash_key.expose().as_bytes())
+        .hash(&raw);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let sink = hush_collector::sinks::ClickHouseSink::new(clickhouse)?;
+        sink.erase_distinct_id(tenant, &hashed).await
+    })?;
+    // The hashed id is what is stored; printing it lets operators confirm, the raw one never.
+    println!("erased tenant {tenant:?} distinct_id {hashed}");
+    Ok(ExitCode::SUCCESS)
 }
