@@ -173,8 +173,9 @@ fn erase(config: Option<PathBuf>, tenant: &str, distinct_id: &str) -> anyhow::Re
         .clickhouse
         .as_ref()
         .context("erase needs a [clickhouse] section")?;
-    let hashed = hush_collector::pipeline::IdHasher::new(tenant_config.hash_key.expose().as_bytes())
-        .hash(&raw);
+    let hashed =
+        hush_collector::pipeline::IdHasher::new(tenant_config.hash_key.expose().as_bytes())
+            .hash(&raw);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

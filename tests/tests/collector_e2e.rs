@@ -145,7 +145,13 @@ async fn events_reach_both_sinks_scrubbed_and_hashed() -> anyhow::Result<()> {
     let config_path = dir.path().join("hush.toml");
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(hush_tests::collector_process::binary())
-            .args(["erase", "--tenant", "e2e", "--distinct-id", &hush_tests::planted::raw_id(7)])
+            .args([
+                "erase",
+                "--tenant",
+                "e2e",
+                "--distinct-id",
+                &hush_tests::planted::raw_id(7),
+            ])
             .arg("--config")
             .arg(&config_path)
             .env_remove("HUSH_TEST_CLICKHOUSE_URL")
@@ -153,7 +159,11 @@ async fn events_reach_both_sinks_scrubbed_and_hashed() -> anyhow::Result<()> {
             .output()
     })
     .await??;
-    assert!(out.status.success(), "erase failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "erase failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&hush_tests::planted::raw_id(7)));
     assert_eq!(ch_count(&ch, &db, "count()").await, Some(n as u64 - 1));
     query(&ch, &format!("DROP DATABASE {db}")).await?;

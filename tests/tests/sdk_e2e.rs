@@ -56,10 +56,14 @@ async fn sdk_events_reach_posthog_scrubbed_and_only_with_consent() -> anyhow::Re
     .await?;
     assert_eq!(level_after, Level::Full);
 
-    let events = until("the SDK's events at PostHog", Duration::from_secs(30), || async {
-        let events = posthog.events();
-        (events.len() >= 2).then_some(events)
-    })
+    let events = until(
+        "the SDK's events at PostHog",
+        Duration::from_secs(30),
+        || async {
+            let events = posthog.events();
+            (events.len() >= 2).then_some(events)
+        },
+    )
     .await?;
     let text = serde_json::to_string(&events)?;
     for leaked in [
