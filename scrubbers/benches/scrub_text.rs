@@ -98,6 +98,15 @@ fn bench(c: &mut Criterion) {
         });
         group.finish();
     }
+    // Per-call cost on one SDK-sized error string (what `capture` pays).
+    let small = "Error: EACCES: permission denied, open '/home/jdoe/projects/app/.env' while \
+                 connecting as jane.doe@example.com with token=ghp_W1xxyR8flyCb1pxAKXEpZ9ezz1phTtmvK6NT [node v20.11.1]";
+    let mut group = c.benchmark_group("small_error_200B");
+    group.throughput(Throughput::Bytes(small.len() as u64));
+    group.bench_function("hush_scrub_text", |b| {
+        b.iter(|| scrubber.scrub_text(black_box(small)).len())
+    });
+    group.finish();
 }
 
 // The macros generate undocumented items.

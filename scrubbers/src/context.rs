@@ -6,10 +6,22 @@ use std::collections::BTreeMap;
 ///
 /// Carries the key used by [`Redaction::Hash`](crate::Redaction::Hash) and counts the
 /// redactions made, by kind name. Counts never contain values.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ScrubContext {
     pub(crate) hash_key: Option<[u8; 32]>,
     pub(crate) counts: BTreeMap<String, u64>,
+    /// False for throwaway contexts whose counts nobody reads.
+    pub(crate) counting: bool,
+}
+
+impl Default for ScrubContext {
+    fn default() -> Self {
+        Self {
+            hash_key: None,
+            counts: BTreeMap::new(),
+            counting: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for ScrubContext {
@@ -32,7 +44,7 @@ impl ScrubContext {
     pub fn with_hash_key(key: [u8; 32]) -> Self {
         Self {
             hash_key: Some(key),
-            counts: BTreeMap::new(),
+            ..Self::default()
         }
     }
 
@@ -52,6 +64,9 @@ impl ScrubContext {
     }
 
     pub(crate) fn record(&mut self, kind: &str) {
+        if !self.counting {
+            return;
+        }
         if let Some(n) = self.counts.get_mut(kind) {
             *n += 1;
         } else {

@@ -118,8 +118,11 @@ impl Scrubber {
             return cands;
         }
         detectors::anchored::find(text, &mut cands);
-        let mut claimed: Vec<(usize, usize)> = cands.iter().map(|c| (c.start, c.end)).collect();
-        claimed.sort_unstable();
+        let mut claimed: Vec<(usize, usize)> = Vec::new();
+        if !cands.is_empty() {
+            claimed.extend(cands.iter().map(|c| (c.start, c.end)));
+            claimed.sort_unstable();
+        }
         detectors::scan::find(text, &claimed, &mut cands);
         for rule in &self.inner.custom {
             for m in rule.regex.find_iter(text) {
@@ -177,6 +180,7 @@ impl Scrubber {
     /// Hashes use the scrubber's own key (see [`ScrubberBuilder::hash_key`]).
     pub fn scrub_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut ctx = ScrubContext::new();
+        ctx.counting = false;
         self.scrub_text_with(text, &mut ctx)
     }
 

@@ -618,7 +618,9 @@ fn classify_digits(
             while at(b, d).is_ascii_digit() && d - ds < 7 {
                 d += 1;
             }
-            if d > ds && !is_alnum(at(b, d)) {
+            let glued = matches!(at(b, d), b'@' | b'_' | b'-' | b'/' | b':')
+                || (at(b, d) == b'.' && is_alnum(at(b, d + 1)));
+            if d > ds && !is_alnum(at(b, d)) && !glued {
                 ext_end = Some(d);
             }
         }
