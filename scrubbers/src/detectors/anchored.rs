@@ -1,8 +1,4 @@
-//! Detectors triggered by literal anchors found with one Aho-Corasick scan.
-
-use std::sync::LazyLock;
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+//! Detectors triggered by literal anchors, found with one byte scan (see `find`).
 
 use super::keys::{classify_key, is_secret_value};
 use super::{
@@ -17,14 +13,13 @@ enum Anchor {
     Pem,
     Jwt,
     Bearer,
-    Key,
     Vendor(Vendor),
     HomeUnix,
     UsersSlash,
     UsersBackslash,
     UsersEscaped,
-    SlackHook,
-    DiscordHook,
+    /// Index into [`WEBHOOKS`].
+    Webhook(usize),
     Placeholder,
     PlaceholderOpen,
 }
@@ -46,149 +41,407 @@ enum Vendor {
     Sendgrid,
 }
 
-/// (pattern, case sensitive, anchor)
-const PATTERNS: &[(&str, bool, Anchor)] = &[
-    ("@", true, Anchor::Email),
-    ("://", true, Anchor::Scheme),
-    ("-----BEGIN ", true, Anchor::Pem),
-    ("eyJ", true, Anchor::Jwt),
-    ("bearer", false, Anchor::Bearer),
-    // Key-name stems; the whole identifier around the stem is classified.
-    ("pass", false, Anchor::Key),
-    ("pwd", false, Anchor::Key),
-    ("secret", false, Anchor::Key),
-    ("token", false, Anchor::Key),
-    ("key", false, Anchor::Key),
-    ("credential", false, Anchor::Key),
-    ("creds", false, Anchor::Key),
-    ("cookie", false, Anchor::Key),
-    ("session", false, Anchor::Key),
-    ("auth", false, Anchor::Key),
-    ("jwt", false, Anchor::Key),
-    // Vendor prefixes.
-    ("sk-", true, Anchor::Vendor(Vendor::OpenAi)),
-    ("ghp_", true, Anchor::Vendor(Vendor::GithubClassic)),
-    ("gho_", true, Anchor::Vendor(Vendor::GithubClassic)),
-    ("ghu_", true, Anchor::Vendor(Vendor::GithubClassic)),
-    ("ghs_", true, Anchor::Vendor(Vendor::GithubClassic)),
-    ("ghr_", true, Anchor::Vendor(Vendor::GithubClassic)),
-    ("github_pat_", true, Anchor::Vendor(Vendor::GithubPat)),
-    ("glpat-", true, Anchor::Vendor(Vendor::Gitlab)),
-    ("AKIA", true, Anchor::Vendor(Vendor::Aws)),
-    ("ASIA", true, Anchor::Vendor(Vendor::Aws)),
-    ("AGPA", true, Anchor::Vendor(Vendor::Aws)),
-    ("AIDA", true, Anchor::Vendor(Vendor::Aws)),
-    ("AROA", true, Anchor::Vendor(Vendor::Aws)),
-    ("AIPA", true, Anchor::Vendor(Vendor::Aws)),
-    ("ANPA", true, Anchor::Vendor(Vendor::Aws)),
-    ("ANVA", true, Anchor::Vendor(Vendor::Aws)),
-    ("APKA", true, Anchor::Vendor(Vendor::Aws)),
-    ("ABIA", true, Anchor::Vendor(Vendor::Aws)),
-    ("ACCA", true, Anchor::Vendor(Vendor::Aws)),
-    ("AIza", true, Anchor::Vendor(Vendor::Google)),
-    ("xox", true, Anchor::Vendor(Vendor::Slack)),
-    ("xapp-", true, Anchor::Vendor(Vendor::Slack)),
-    ("sk_live_", true, Anchor::Vendor(Vendor::Stripe)),
-    ("sk_test_", true, Anchor::Vendor(Vendor::Stripe)),
-    ("rk_live_", true, Anchor::Vendor(Vendor::Stripe)),
-    ("rk_test_", true, Anchor::Vendor(Vendor::Stripe)),
-    ("whsec_", true, Anchor::Vendor(Vendor::StripeWebhook)),
-    ("npm_", true, Anchor::Vendor(Vendor::Npm)),
-    ("hf_", true, Anchor::Vendor(Vendor::HuggingFace)),
-    ("phx_", true, Anchor::Vendor(Vendor::PosthogPersonal)),
-    ("SG.", true, Anchor::Vendor(Vendor::Sendgrid)),
-    // Home directories.
-    ("/home/", true, Anchor::HomeUnix),
-    ("/users/", false, Anchor::UsersSlash),
-    ("\\users\\", false, Anchor::UsersBackslash),
-    ("\\\\users\\\\", false, Anchor::UsersEscaped),
-    // Webhook URLs whose path is the secret.
-    ("hooks.slack.com/services/", false, Anchor::SlackHook),
-    ("hooks.slack.com/workflows/", false, Anchor::SlackHook),
-    ("discord.com/api/webhooks/", false, Anchor::DiscordHook),
-    ("discordapp.com/api/webhooks/", false, Anchor::DiscordHook),
-    // Our own output, so scrubbing is idempotent.
-    ("[REDACTED:", true, Anchor::PlaceholderOpen),
-    ("[HASH:", true, Anchor::PlaceholderOpen),
-    ("[EMAIL]", true, Anchor::Placeholder),
-    ("[PHONE]", true, Anchor::Placeholder),
-    ("[IP]", true, Anchor::Placeholder),
-    ("[CREDIT_CARD]", true, Anchor::Placeholder),
-    ("[IBAN]", true, Anchor::Placeholder),
-    ("[SSN]", true, Anchor::Placeholder),
-    ("[MAC]", true, Anchor::Placeholder),
-    ("[USER]", true, Anchor::Placeholder),
-    ("[NAME]", true, Anchor::Placeholder),
+// Why no automaton: with case-insensitive key-name stems in the set, nearly every letter
+// could start an anchor, so an Aho-Corasick DFA has to step through every byte (~14
+// instructions a byte) and no SIMD prefilter applies. But every anchor is one of three
+// shapes, each findable from a few bytes:
+//
+// - a rare byte: `@`, `://`, `-----BEGIN `, `/home/`, `/Users/`, `\Users\`, `[EMAIL]`…;
+// - a prefix at the start of a word (vendor prefixes, `eyJ`, `bearer`): their matchers
+//   reject an alphanumeric byte before the prefix, so only word starts can match;
+// - a key-name stem (`pass`, `token`…) inside an identifier: `key_value` only reports a
+//   value after a separator, so stems are looked for backwards from `=` and `:` (and in
+//   `--flag value` identifiers), not in every word.
+//
+// So one loop over a class table visits each rare byte and each word start, and skips
+// the rest of every word. Matching is leftmost and non-overlapping like the automaton it
+// replaces: bytes of a matched anchor start no other anchor, and anchors inside a span
+// claimed by an earlier structured detector are skipped.
+
+const ALNUM: u8 = 1;
+/// First byte of a word-start anchor (see [`word_anchor`]).
+const WORD_ANCHOR: u8 = 2;
+/// A byte that can start or trigger an anchor wherever it is.
+const TRIGGER: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_alphanumeric() {
+            t[i] = ALNUM;
+        }
+        if matches!(
+            c,
+            b'e' | b'b'
+                | b'B'
+                | b's'
+                | b'g'
+                | b'A'
+                | b'x'
+                | b'r'
+                | b'w'
+                | b'n'
+                | b'h'
+                | b'p'
+                | b'S'
+        ) {
+            t[i] |= WORD_ANCHOR;
+        }
+        if matches!(c, b'@' | b':' | b'=' | b'-' | b'/' | b'\\' | b'[') {
+            t[i] = TRIGGER;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// The anchor starting the word at `i` (case-sensitive except `bearer`), longest first.
+fn word_anchor(b: &[u8], i: usize) -> Option<(usize, Anchor)> {
+    use Anchor::Vendor as V;
+    let rest = &b[i..];
+    let pick = |cands: &[(&[u8], Anchor)]| {
+        cands
+            .iter()
+            .find(|(p, _)| rest.starts_with(p))
+            .map(|(p, a)| (p.len(), *a))
+    };
+    match b[i] {
+        b'e' => pick(&[(b"eyJ", Anchor::Jwt)]),
+        b'b' | b'B' => (rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"bearer"))
+            .then_some((6, Anchor::Bearer)),
+        b's' => pick(&[
+            (b"sk_live_", V(Vendor::Stripe)),
+            (b"sk_test_", V(Vendor::Stripe)),
+            (b"sk-", V(Vendor::OpenAi)),
+        ]),
+        b'r' => pick(&[
+            (b"rk_live_", V(Vendor::Stripe)),
+            (b"rk_test_", V(Vendor::Stripe)),
+        ]),
+        b'g' => pick(&[
+            (b"github_pat_", V(Vendor::GithubPat)),
+            (b"glpat-", V(Vendor::Gitlab)),
+            (b"ghp_", V(Vendor::GithubClassic)),
+            (b"gho_", V(Vendor::GithubClassic)),
+            (b"ghu_", V(Vendor::GithubClassic)),
+            (b"ghs_", V(Vendor::GithubClassic)),
+            (b"ghr_", V(Vendor::GithubClassic)),
+        ]),
+        b'A' => {
+            let aws = rest.len() >= 4
+                && matches!(
+                    &rest[..4],
+                    b"AKIA"
+                        | b"ASIA"
+                        | b"AGPA"
+                        | b"AIDA"
+                        | b"AROA"
+                        | b"AIPA"
+                        | b"ANPA"
+                        | b"ANVA"
+                        | b"APKA"
+                        | b"ABIA"
+                        | b"ACCA"
+                );
+            if aws {
+                Some((4, V(Vendor::Aws)))
+            } else {
+                pick(&[(b"AIza", V(Vendor::Google))])
+            }
+        }
+        b'x' => pick(&[(b"xapp-", V(Vendor::Slack)), (b"xox", V(Vendor::Slack))]),
+        b'w' => pick(&[(b"whsec_", V(Vendor::StripeWebhook))]),
+        b'n' => pick(&[(b"npm_", V(Vendor::Npm))]),
+        b'h' => pick(&[(b"hf_", V(Vendor::HuggingFace))]),
+        b'p' => pick(&[(b"phx_", V(Vendor::PosthogPersonal))]),
+        b'S' => pick(&[(b"SG.", V(Vendor::Sendgrid))]),
+        _ => None,
+    }
+}
+
+/// Our own output, so scrubbing is idempotent.
+const PLACEHOLDERS: &[&[u8]] = &[
+    b"[EMAIL]",
+    b"[PHONE]",
+    b"[IP]",
+    b"[CREDIT_CARD]",
+    b"[IBAN]",
+    b"[SSN]",
+    b"[MAC]",
+    b"[USER]",
+    b"[NAME]",
 ];
 
-static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(PATTERNS.iter().map(|p| p.0))
-        .expect("static anchor patterns compile")
-});
+/// Webhook URLs whose path is the secret: host (ending right before a `/`), then path.
+const WEBHOOKS: &[(&[u8], &[u8], Kind)] = &[
+    (b"hooks.slack.com", b"/services/", Kind::SlackWebhook),
+    (b"hooks.slack.com", b"/workflows/", Kind::SlackWebhook),
+    (b"discord.com", b"/api/webhooks/", Kind::DiscordWebhook),
+    (b"discordapp.com", b"/api/webhooks/", Kind::DiscordWebhook),
+];
+
+fn starts_with_ci(b: &[u8], i: usize, p: &[u8]) -> bool {
+    b.len() - i >= p.len() && b[i..i + p.len()].eq_ignore_ascii_case(p)
+}
+
+/// The anchor a trigger byte at `i` starts: `(start, end, anchor)`. Webhook anchors start
+/// before the `/` that finds them.
+fn trigger_anchor(b: &[u8], i: usize) -> Option<(usize, usize, Anchor)> {
+    let one = |p: &[u8], a: Anchor| b[i..].starts_with(p).then_some((i, i + p.len(), a));
+    match b[i] {
+        b'@' => Some((i, i + 1, Anchor::Email)),
+        b':' => one(b"://", Anchor::Scheme),
+        b'-' => one(b"-----BEGIN ", Anchor::Pem),
+        b'/' => {
+            if matches!(prev(b, i), b'm' | b'M') {
+                for (w, &(host, path, _)) in WEBHOOKS.iter().enumerate() {
+                    if i >= host.len()
+                        && b[i - host.len()..i].eq_ignore_ascii_case(host)
+                        && starts_with_ci(b, i, path)
+                    {
+                        let s = i - host.len();
+                        return Some((s, i + path.len(), Anchor::Webhook(w)));
+                    }
+                }
+            }
+            if let Some(m) = one(b"/home/", Anchor::HomeUnix) {
+                return Some(m);
+            }
+            starts_with_ci(b, i, b"/users/").then_some((
+                i,
+                i + b"/users/".len(),
+                Anchor::UsersSlash,
+            ))
+        }
+        b'\\' => {
+            let escaped: &[u8] = b"\\\\users\\\\";
+            let plain: &[u8] = b"\\users\\";
+            if starts_with_ci(b, i, escaped) {
+                Some((i, i + escaped.len(), Anchor::UsersEscaped))
+            } else {
+                starts_with_ci(b, i, plain).then_some((i, i + plain.len(), Anchor::UsersBackslash))
+            }
+        }
+        b'[' => {
+            if let Some(m) = one(b"[REDACTED:", Anchor::PlaceholderOpen) {
+                return Some(m);
+            }
+            if let Some(m) = one(b"[HASH:", Anchor::PlaceholderOpen) {
+                return Some(m);
+            }
+            PLACEHOLDERS
+                .iter()
+                .find(|p| b[i..].starts_with(p))
+                .map(|p| (i, i + p.len(), Anchor::Placeholder))
+        }
+        _ => None,
+    }
+}
+
+/// Where anchors may start: past the last matched anchor (`next`) and outside spans
+/// claimed by structured detectors (`consumed`).
+struct Scan {
+    next: usize,
+    consumed: usize,
+    /// `(anchor start, consumed after it)` each time `consumed` grew, so a key-name stem
+    /// found later, behind a separator, is judged by the claims made before it.
+    claims: Vec<(usize, usize)>,
+    /// Start of the last identifier handed to `key_value`.
+    last_key: usize,
+}
+
+impl Scan {
+    fn consumed_at(&self, pos: usize) -> usize {
+        self.claims
+            .iter()
+            .rev()
+            .find(|c| c.0 < pos)
+            .map_or(0, |c| c.1)
+    }
+}
 
 /// Runs every anchored detector over `text`, appending candidates to `out`.
 pub(crate) fn find(text: &str, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
-    let mut consumed = 0usize;
-    for m in AUTOMATON.find_iter(b) {
-        let (pat, case_sensitive, anchor) = PATTERNS[m.pattern().as_usize()];
-        let (s, e) = (m.start(), m.end());
-        if s < consumed {
+    let mut st = Scan {
+        next: 0,
+        consumed: 0,
+        claims: Vec::new(),
+        last_key: usize::MAX,
+    };
+    let mut i = 0;
+    while i < b.len() {
+        let class = CLASS[b[i] as usize];
+        if class & ALNUM != 0 {
+            // A word start: the loop skips the rest of every word.
+            if class & WORD_ANCHOR != 0 && i >= st.next && i >= st.consumed {
+                if let Some((len, anchor)) = word_anchor(b, i) {
+                    st.next = i + len;
+                    run(text, i, i + len, anchor, &mut st, out);
+                }
+            }
+            i += 1 + b[i + 1..]
+                .iter()
+                .take_while(|&&c| CLASS[c as usize] & ALNUM != 0)
+                .count();
             continue;
         }
-        if case_sensitive && &b[s..e] != pat.as_bytes() {
-            continue;
-        }
-        let before = out.len();
-        match anchor {
-            Anchor::Email => email(text, s, consumed, out),
-            Anchor::Scheme => url_credentials(text, s, out),
-            Anchor::Pem => pem(text, s, out),
-            Anchor::Jwt => jwt(text, s, out),
-            Anchor::Bearer => bearer(text, s, out),
-            Anchor::Key => key_value(text, s, e, out),
-            Anchor::Vendor(v) => vendor(text, s, e, v, out),
-            Anchor::HomeUnix
-            | Anchor::UsersSlash
-            | Anchor::UsersBackslash
-            | Anchor::UsersEscaped => home(text, s, e, anchor, out),
-            Anchor::SlackHook => webhook(text, e, Kind::SlackWebhook, out),
-            Anchor::DiscordHook => webhook(text, e, Kind::DiscordWebhook, out),
-            Anchor::Placeholder => out.push(Cand {
-                start: s,
-                end: e,
-                kind: None,
-                rule: "placeholder",
-                prio: PRIO_PROTECTED,
-            }),
-            Anchor::PlaceholderOpen => {
-                let limit = (e + 80).min(b.len());
-                if let Some(close) = b[e..limit].iter().position(|&c| c == b']') {
-                    let inner = &b[e..e + close];
-                    if inner.iter().all(|&c| {
-                        c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':')
-                    }) {
-                        out.push(Cand {
-                            start: s,
-                            end: e + close + 1,
-                            kind: None,
-                            rule: "placeholder",
-                            prio: PRIO_PROTECTED,
-                        });
+        if class & TRIGGER != 0 {
+            match b[i] {
+                b'=' | b':' => key_before_separator(text, i, &mut st, out),
+                b'-' if !is_ident(prev(b, i)) => {
+                    // `--password hunter2`: the separator is a space.
+                    let mut e = i + 1;
+                    while e < b.len() && is_ident(b[e]) && e - i <= 64 {
+                        e += 1;
                     }
+                    key_ident(text, i, e, &mut st, out);
+                }
+                _ => {}
+            }
+            if let Some((s, e, anchor)) = trigger_anchor(b, i) {
+                if s >= st.next && s >= st.consumed {
+                    st.next = e;
+                    run(text, s, e, anchor, &mut st, out);
                 }
             }
         }
-        if let Some(max_end) = out[before..].iter().map(|c| c.end).max() {
-            // Skip anchors inside what was just matched (e.g. `key` inside a token).
-            if !matches!(anchor, Anchor::Key | Anchor::Email) {
-                consumed = consumed.max(max_end);
+        i += 1;
+    }
+}
+
+/// Runs the matcher of `anchor`, matched at `s..e`.
+fn run(text: &str, s: usize, e: usize, anchor: Anchor, st: &mut Scan, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let before = out.len();
+    match anchor {
+        Anchor::Email => {
+            email(text, s, st.consumed, out);
+            // Emails claim nothing: a key or token may still start in the local part.
+            return;
+        }
+        Anchor::Scheme => url_credentials(text, s, out),
+        Anchor::Pem => pem(text, s, out),
+        Anchor::Jwt => jwt(text, s, out),
+        Anchor::Bearer => bearer(text, s, out),
+        Anchor::Vendor(v) => vendor(text, s, e, v, out),
+        Anchor::HomeUnix | Anchor::UsersSlash | Anchor::UsersBackslash | Anchor::UsersEscaped => {
+            home(text, s, e, anchor, out)
+        }
+        Anchor::Webhook(w) => webhook(text, e, WEBHOOKS[w].2.clone(), out),
+        Anchor::Placeholder => out.push(Cand {
+            start: s,
+            end: e,
+            kind: None,
+            rule: "placeholder",
+            prio: PRIO_PROTECTED,
+        }),
+        Anchor::PlaceholderOpen => {
+            let limit = (e + 80).min(b.len());
+            if let Some(close) = b[e..limit].iter().position(|&c| c == b']') {
+                let inner = &b[e..e + close];
+                if inner
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':'))
+                {
+                    out.push(Cand {
+                        start: s,
+                        end: e + close + 1,
+                        kind: None,
+                        rule: "placeholder",
+                        prio: PRIO_PROTECTED,
+                    });
+                }
             }
         }
+    }
+    // Skip anchors inside what was just matched (e.g. `key` inside a token).
+    if let Some(max_end) = out[before..].iter().map(|c| c.end).max() {
+        if max_end > st.consumed {
+            st.consumed = max_end;
+            st.claims.push((s, max_end));
+        }
+    }
+}
+
+/// At a `=` or `:`: the identifier before it (past spaces and a closing quote), if any,
+/// goes to [`key_ident`].
+fn key_before_separator(text: &str, sep: usize, st: &mut Scan, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let mut k = sep;
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    if k > 0 && matches!(b[k - 1], b'"' | b'\'') {
+        k -= 1;
+        if b[k] == b'"' && k > 0 && b[k - 1] == b'\\' {
+            k -= 1;
+        }
+    }
+    let ie = k;
+    // `key_value` trims trailing dots off an identifier, so `key.=` has no separator.
+    if ie == 0 || !is_ident(b[ie - 1]) || b[ie - 1] == b'.' {
+        return;
+    }
+    let mut is = ie - 1;
+    while is > 0 && is_ident(b[is - 1]) && ie - is <= 64 {
+        is -= 1;
+    }
+    key_ident(text, is, ie, st, out);
+}
+
+/// Key-name stems; an identifier holding one may name a secret (see `classify_key`).
+/// Grouped by their first two bytes, which are checked first.
+const KEY_STEMS: &[(&[u8; 2], &[&[u8]])] = &[
+    (b"pa", &[b"pass"]),
+    (b"pw", &[b"pwd"]),
+    (b"se", &[b"secret", b"session"]),
+    (b"to", &[b"token"]),
+    (b"ke", &[b"key"]),
+    (b"cr", &[b"credential", b"creds"]),
+    (b"co", &[b"cookie"]),
+    (b"au", &[b"auth"]),
+    (b"jw", &[b"jwt"]),
+];
+
+/// The key-name stem starting at `p` in identifier bytes `ident` (case-insensitive).
+fn stem_at(ident: &[u8], p: usize) -> Option<usize> {
+    let head = [ident[p] | 0x20, ident[p + 1] | 0x20];
+    let (_, stems) = KEY_STEMS.iter().find(|(h, _)| **h == head)?;
+    stems
+        .iter()
+        .find(|stem| {
+            ident[p..].len() >= stem.len() && ident[p..p + stem.len()].eq_ignore_ascii_case(stem)
+        })
+        .map(|stem| stem.len())
+}
+
+/// Runs [`key_value`] on identifier `is..ie` when it holds a key-name stem that is not
+/// inside a span claimed before the stem.
+fn key_ident(text: &str, is: usize, ie: usize, st: &mut Scan, out: &mut Vec<Cand>) {
+    // Longer identifiers are never keys (`classify_key`), shorter ones hold no stem.
+    if ie - is > 64 || ie - is < 3 || is == st.last_key {
+        return;
+    }
+    let ident = &text.as_bytes()[..ie];
+    let mut p = is;
+    while p + 3 <= ie {
+        // Stems start with a letter (`| 0x20` folds case and keeps non-letters apart).
+        let Some(len) = (ident[p].is_ascii_alphabetic())
+            .then(|| stem_at(ident, p))
+            .flatten()
+        else {
+            p += 1;
+            continue;
+        };
+        if p >= st.consumed_at(p) {
+            st.last_key = is;
+            key_value(text, p, p + len, out);
+            return;
+        }
+        p += len;
     }
 }
 

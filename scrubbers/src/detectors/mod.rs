@@ -2,10 +2,10 @@
 //!
 //! Detection is two linear passes over the text, whatever the number of rules:
 //!
-//! 1. [`anchored`]: one Aho-Corasick scan over literal anchors (`@`, `://`, `-----BEGIN`,
-//!    `eyJ`, vendor prefixes such as `ghp_`, key-name stems such as `pass`/`token`, home
-//!    directory prefixes, placeholders). Each hit runs a small hand-written matcher at that
-//!    position only.
+//! 1. [`anchored`]: one byte scan for literal anchors (`@`, `://`, `-----BEGIN`, `eyJ`,
+//!    vendor prefixes such as `ghp_` at word starts, key-name stems such as `pass`/`token`
+//!    before `=`/`:` separators, home directory prefixes, placeholders). Each hit runs a
+//!    small hand-written matcher at that position only.
 //! 2. [`scan`]: one byte loop over alphanumeric words that drives the digit-shaped detectors
 //!    (IPs, MACs, phones, cards, SSNs, IBANs) and the long-token detectors (AWS secret keys,
 //!    Twilio keys, generic high-entropy secrets). Validators (Luhn, mod-97, `std::net`
@@ -58,7 +58,9 @@ pub(crate) fn cand(start: usize, end: usize, kind: Kind, rule: &'static str, pri
 /// start.
 pub(crate) fn resolve(text: &str, mut cands: Vec<Cand>) -> Vec<Cand> {
     cands.retain(|c| c.start < c.end && c.end <= text.len());
-    cands.sort_unstable_by_key(|c| (c.start, c.end));
+    // Stable: among identical spans of equal priority the first detector to report one
+    // wins, so a finding's rule does not depend on unrelated text around it.
+    cands.sort_by_key(|c| (c.start, c.end));
     let mut out: Vec<Cand> = Vec::with_capacity(cands.len());
     let mut i = 0;
     while i < cands.len() {

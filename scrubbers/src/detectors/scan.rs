@@ -40,6 +40,14 @@ static CLASS: [u8; 256] = {
     t
 };
 
+/// Length of the run of alphanumerics at the start of `b`.
+#[inline]
+fn alnum_run(b: &[u8]) -> usize {
+    b.iter()
+        .take_while(|&&c| CLASS[c as usize] & ALNUM != 0)
+        .count()
+}
+
 /// Runs the word scan over `text`, appending candidates to `out`.
 pub(crate) fn find(text: &str, skip: &[(usize, usize)], out: &mut Vec<Cand>) {
     let b = text.as_bytes();
@@ -67,31 +75,26 @@ pub(crate) fn find(text: &str, skip: &[(usize, usize)], out: &mut Vec<Cand>) {
             }
         }
         let s = i;
-        let mut we = s + 1;
+        let we = s + 1 + alnum_run(&b[s + 1..]);
         if s >= tok_checked {
-            // One pass finds both the alphanumeric word and the longer token run.
-            let mut te = s + 1;
-            let mut word_open = true;
-            while te < n {
-                let c = CLASS[b[te] as usize];
-                if c & ALNUM != 0 {
-                    te += 1;
-                    if word_open {
-                        we = te;
-                    }
-                } else if c & TOK != 0 {
-                    // `=` only as trailing base64 padding, never as `key=value`.
-                    if b[te] == b'=' && is_alnum(at(b, te + 1)) {
-                        break;
-                    }
-                    word_open = false;
+            // The longer token run around the word: base64 characters, with `=` only as
+            // trailing padding, never as `key=value`.
+            let mut te = we;
+            loop {
+                te += b[te..]
+                    .iter()
+                    .take_while(|&&c| CLASS[c as usize] != 0 && c != b'=')
+                    .count();
+                if at(b, te) == b'=' && !is_alnum(at(b, te + 1)) {
                     te += 1;
                 } else {
                     break;
                 }
             }
             tok_checked = te;
-            if te - s >= 20 {
+            // Every long-token rule needs an uppercase letter (Twilio `SK`, mixed-case AWS
+            // keys, generic secrets), so lowercase runs (UUIDs, git SHAs, paths) stop here.
+            if te - s >= 20 && b[s..te].iter().any(u8::is_ascii_uppercase) {
                 if let Some(c) = long_token(b, s, te) {
                     i = c.end;
                     out.push(c);
@@ -118,10 +121,6 @@ pub(crate) fn find(text: &str, skip: &[(usize, usize)], out: &mut Vec<Cand>) {
                         continue;
                     }
                 }
-            }
-        } else {
-            while we < n && CLASS[b[we] as usize] & ALNUM != 0 {
-                we += 1;
             }
         }
         let first = b[s];
