@@ -294,6 +294,13 @@ async fn oversized_bodies_and_gzip_bombs_are_413() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{value}");
     assert_eq!(value["code"], "body_too_large");
 
+    let long = "x".repeat(5000);
+    let body = json!({"api_key": KEY, "batch": [{"event": "setup_completed", "distinct_id": "m", "properties": {"note": long}}]});
+    let h2 = harness("[limits]\nmax_string_bytes = 4096\n").await;
+    let (status, value, _) = send(&h2.app, post("/batch/", body.to_string())).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{value}");
+    assert_eq!(value["code"], "string_too_long");
+
     let batch: Vec<Value> = (0..11).map(event).collect();
     let (status, value, _) = send(
         &h.app,
@@ -411,9 +418,13 @@ async fn accepted_events_are_on_disk_scrubbed_and_hashed() {
         "event": "setup_failed", "distinct_id": "raw-machine-id-42",
         "properties": {"$telemetry_level": "basic", "error": format!("EACCES for {PLANTED}"), "$ip": "198.51.100.7", "$set": {"email": PLANTED}}
     }]});
-    let (status, _, _) = send(&h.app, post("/batch/", body.to_string())).await;
+    let mut request = post("/batch/", body.to_string());
+    request
+        .headers_mut()
+        .insert("x-forwarded-for", "203.0.113.99, 10.0.0.1".parse().unwrap());
+    let (status, _, _) = send(&h.app, request).await;
     assert_eq!(status, StatusCode::OK);
-    // The durable queue holds the event before the 200; none of it raw.
+    // The durable queue holds the event before the 200; none of it raw, no client IP.
     let mut text = String::new();
     for entry in walk(&h._dir.path().join("data")) {
         text.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
@@ -422,6 +433,10 @@ async fn accepted_events_are_on_disk_scrubbed_and_hashed() {
     assert!(!text.contains(PLANTED));
     assert!(!text.contains("raw-machine-id-42"));
     assert!(!text.contains("198.51.100.7"));
+    assert!(
+        !text.contains("203.0.113.99"),
+        "X-Forwarded-For is never stored"
+    );
     h.collector.stop(std::time::Duration::from_secs(5)).await;
 }
 
