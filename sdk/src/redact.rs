@@ -9,8 +9,29 @@ use hush_scrubbers::Scrubber;
 use std::borrow::Cow;
 
 /// User names too common to redact as words without eating useful text.
+/// Also the directory names a home path may end in when the user name is unknown (a home
+/// of `/tmp/x/home` must not turn every "home" into `[USER]`).
 const COMMON_NAMES: &[&str] = &[
-    "root", "admin", "user", "runner", "ubuntu", "debian", "node",
+    "root",
+    "admin",
+    "user",
+    "users",
+    "runner",
+    "ubuntu",
+    "debian",
+    "node",
+    "home",
+    "tmp",
+    "var",
+    "usr",
+    "opt",
+    "app",
+    "data",
+    "work",
+    "workspace",
+    "project",
+    "src",
+    "build",
 ];
 
 /// Scrubs text before it is queued.
@@ -47,12 +68,15 @@ impl Redactor {
                 text = Cow::Owned(text.replace(home.as_str(), "~"));
             }
         }
-        if let Some(user) = &self.user {
-            if text.contains(user.as_str()) {
-                text = Cow::Owned(replace_word(&text, user, "[USER]"));
+        // The generic detectors first, so `/home/alice/` becomes `/home/[USER]/` with its
+        // structure kept; then the user name wherever else it stands as a word.
+        let scrubbed = self.scrubber.scrub_text(&text).into_owned();
+        match &self.user {
+            Some(user) if scrubbed.contains(user.as_str()) => {
+                replace_word(&scrubbed, user, "[USER]")
             }
+            _ => scrubbed,
         }
-        self.scrubber.scrub_text(&text).into_owned()
     }
 }
 
@@ -96,5 +120,13 @@ mod tests {
         assert!(r
             .scrub("root cause in /root/x")
             .contains("root cause in ~/x"));
+    }
+
+    #[test]
+    fn other_users_paths_keep_their_structure_when_the_home_is_unusual() {
+        // HOME=/tmp/x/home with no USER: the guessed name "home" must not eat paths.
+        let r = Redactor::new(Some("/tmp/x/home".into()), Some("home".into()));
+        let out = r.scrub("cannot open /home/bob/.npmrc for bob@example.com");
+        assert_eq!(out, "cannot open /home/[USER]/.npmrc for [EMAIL]");
     }
 }
