@@ -113,17 +113,19 @@ impl Scrubber {
     }
 
     fn find_cands(&self, text: &str) -> Vec<Cand> {
-        let mut cands = Vec::new();
         if text.len() < 3 {
-            return cands;
+            return Vec::new();
         }
-        detectors::anchored::find(text, &mut cands);
-        let mut claimed: Vec<(usize, usize)> = Vec::new();
+        let mut cands = Vec::with_capacity(8);
+        let bits = detectors::AlnumBits::new(text.as_bytes());
+        detectors::anchored::find(text, &bits, &mut cands);
+        let mut claimed = detectors::take_spans();
         if !cands.is_empty() {
             claimed.extend(cands.iter().map(|c| (c.start, c.end)));
             claimed.sort_unstable();
         }
-        detectors::scan::find(text, &claimed, &mut cands);
+        detectors::scan::find(text, &bits, &claimed, &mut cands);
+        detectors::put_spans(claimed);
         for rule in &self.inner.custom {
             for m in rule.regex.find_iter(text) {
                 if !m.is_empty() {

@@ -51,12 +51,21 @@ pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
         counts[b as usize] += 1;
     }
     let n = s.len() as f64;
+    // Terms depend only on the count, and most counts are small and repeat: compute each
+    // small count's term once (same operations, so the same bits) and sum in byte order.
+    let mut memo = [None::<f64>; 16];
     counts
         .iter()
         .filter(|&&c| c > 0)
         .map(|&c| {
-            let p = f64::from(c) / n;
-            -p * p.log2()
+            let term = || {
+                let p = f64::from(c) / n;
+                -p * p.log2()
+            };
+            match memo.get_mut(c as usize) {
+                Some(slot) => *slot.get_or_insert_with(term),
+                None => term(),
+            }
         })
         .sum()
 }

@@ -2,7 +2,8 @@
 
 use super::keys::{classify_key, is_secret_value};
 use super::{
-    cand, is_alnum, is_word, Cand, PRIO_KV, PRIO_PII, PRIO_PROTECTED, PRIO_STRUCTURED, PRIO_VENDOR,
+    cand, is_alnum, is_word, AlnumBits, Cand, PRIO_KV, PRIO_PII, PRIO_PROTECTED, PRIO_STRUCTURED,
+    PRIO_VENDOR,
 };
 use crate::kind::Kind;
 
@@ -263,12 +264,12 @@ impl Scan {
 }
 
 /// Runs every anchored detector over `text`, appending candidates to `out`.
-pub(crate) fn find(text: &str, out: &mut Vec<Cand>) {
+pub(crate) fn find(text: &str, bits: &AlnumBits, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let mut st = Scan {
         next: 0,
         consumed: 0,
-        claims: Vec::new(),
+        claims: super::take_spans(),
         last_key: usize::MAX,
     };
     let mut i = 0;
@@ -282,10 +283,7 @@ pub(crate) fn find(text: &str, out: &mut Vec<Cand>) {
                     run(text, i, i + len, anchor, &mut st, out);
                 }
             }
-            i += 1 + b[i + 1..]
-                .iter()
-                .take_while(|&&c| CLASS[c as usize] & ALNUM != 0)
-                .count();
+            i = bits.next_clear(i + 1);
             continue;
         }
         if class & TRIGGER != 0 {
@@ -310,6 +308,7 @@ pub(crate) fn find(text: &str, out: &mut Vec<Cand>) {
         }
         i += 1;
     }
+    super::put_spans(st.claims);
 }
 
 /// Runs the matcher of `anchor`, matched at `s..e`.
@@ -385,10 +384,12 @@ fn key_before_separator(text: &str, sep: usize, st: &mut Scan, out: &mut Vec<Can
     if ie == 0 || !is_ident(b[ie - 1]) || b[ie - 1] == b'.' {
         return;
     }
-    let mut is = ie - 1;
-    while is > 0 && is_ident(b[is - 1]) && ie - is <= 64 {
-        is -= 1;
-    }
+    // Back over at most 64 more identifier bytes.
+    let lo = (ie - 1).saturating_sub(64);
+    let is = match b[lo..ie - 1].iter().rposition(|&c| !is_ident(c)) {
+        Some(p) => lo + p + 1,
+        None => lo,
+    };
     key_ident(text, is, ie, st, out);
 }
 
@@ -405,6 +406,19 @@ const KEY_STEMS: &[(&[u8; 2], &[&[u8]])] = &[
     (b"au", &[b"auth"]),
     (b"jw", &[b"jwt"]),
 ];
+
+/// Bytes that start a key-name stem, in either case.
+static STEM_FIRST: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < KEY_STEMS.len() {
+        let c = KEY_STEMS[k].0[0];
+        t[c as usize] = true;
+        t[c.to_ascii_uppercase() as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 /// The key-name stem starting at `p` in identifier bytes `ident` (case-insensitive).
 fn stem_at(ident: &[u8], p: usize) -> Option<usize> {
@@ -428,8 +442,9 @@ fn key_ident(text: &str, is: usize, ie: usize, st: &mut Scan, out: &mut Vec<Cand
     let ident = &text.as_bytes()[..ie];
     let mut p = is;
     while p + 3 <= ie {
-        // Stems start with a letter (`| 0x20` folds case and keeps non-letters apart).
-        let Some(len) = (ident[p].is_ascii_alphabetic())
+        // Stems start with one of a few letters (`| 0x20` folds case and keeps
+        // non-letters apart).
+        let Some(len) = STEM_FIRST[ident[p] as usize]
             .then(|| stem_at(ident, p))
             .flatten()
         else {
@@ -499,8 +514,9 @@ fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
             }
         }
     }
-    // Domain labels.
-    let mut labels: Vec<(usize, usize)> = Vec::new();
+    // Domain labels: at most 10 (see the loop), kept on the stack.
+    let mut labels = [(0usize, 0usize); 10];
+    let mut nl = 0;
     let mut i = at_pos + 1;
     loop {
         let start = i;
@@ -513,8 +529,9 @@ fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
         if i == start {
             break;
         }
-        labels.push((start, i));
-        if at(b, i) == b'.' && labels.len() < 10 {
+        labels[nl] = (start, i);
+        nl += 1;
+        if at(b, i) == b'.' && nl < 10 {
             i += 1;
         } else {
             break;
@@ -522,8 +539,8 @@ fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
     }
     // The top-level domain: the ASCII letters at the start of the last label (which may be
     // glued to following non-ASCII text), or a wholly non-ASCII label.
-    while labels.len() >= 2 {
-        let (s, e) = *labels.last().expect("len >= 2");
+    while nl >= 2 {
+        let (s, e) = labels[nl - 1];
         let lab = &text[s..e];
         let alpha = lab.bytes().take_while(u8::is_ascii_alphabetic).count();
         let valid_end = if lab.is_ascii() {
@@ -545,7 +562,7 @@ fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
             out.push(cand(ls, end, Kind::Email, "email", PRIO_PII));
             return;
         }
-        labels.pop();
+        nl -= 1;
     }
 }
 
@@ -764,9 +781,12 @@ fn credential_after(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
     if tok.len() < 8 || tok.starts_with(b"[") {
         return None;
     }
-    let has_digit = tok.iter().any(u8::is_ascii_digit);
-    let has_upper = tok.iter().any(u8::is_ascii_uppercase);
-    let has_lower = tok.iter().any(u8::is_ascii_lowercase);
+    let (mut has_digit, mut has_upper, mut has_lower) = (false, false, false);
+    for &c in tok {
+        has_digit |= c.is_ascii_digit();
+        has_upper |= c.is_ascii_uppercase();
+        has_lower |= c.is_ascii_lowercase();
+    }
     if !(has_digit || (has_upper && has_lower) || tok.len() >= 24) {
         return None;
     }
@@ -783,9 +803,22 @@ fn bearer(text: &str, s: usize, out: &mut Vec<Cand>) {
     }
 }
 
+#[inline]
 fn is_ident(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+    IDENT[c as usize]
 }
+
+/// Identifier bytes: ASCII alphanumerics, `_`, `-` and `.`.
+static IDENT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+        i += 1;
+    }
+    t
+};
 
 fn key_value(text: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
@@ -892,15 +925,15 @@ fn key_value(text: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
     }
     let value = &text[vs..ve];
     // Already scrubbed (or glued to something that was): leave it alone.
-    if value.contains("[REDACTED:") || value.contains("[HASH:") || starts_with_placeholder(value) {
+    if value.contains('[')
+        && (value.contains("[REDACTED:")
+            || value.contains("[HASH:")
+            || starts_with_placeholder(value))
+    {
         return;
     }
     // `Authorization: Basic xxx` unquoted: the scheme word is the value so far.
-    let scheme_kind = match value.to_ascii_lowercase().as_str() {
-        "bearer" | "token" => Some(Kind::BearerToken),
-        "basic" => Some(Kind::BasicAuth),
-        _ => None,
-    };
+    let scheme_kind = auth_scheme(value);
     if let Some(kind) = scheme_kind {
         if let Some((ts, te)) = credential_after(b, ve) {
             out.push(cand(ts, te, kind, "authorization", PRIO_KV));
@@ -909,12 +942,7 @@ fn key_value(text: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
     }
     // Authorization-style values: `Bearer xxx`, `Basic xxx`, `Token xxx`.
     if let Some(sp) = value.find(' ') {
-        let scheme = value[..sp].to_ascii_lowercase();
-        let kind = match scheme.as_str() {
-            "bearer" | "token" => Some(Kind::BearerToken),
-            "basic" => Some(Kind::BasicAuth),
-            _ => None,
-        };
+        let kind = auth_scheme(&value[..sp]);
         if let Some(kind) = kind {
             if let Some((ts, te)) = credential_after(b, vs + sp) {
                 out.push(cand(ts, te, kind, "authorization", PRIO_KV));
@@ -931,6 +959,17 @@ fn key_value(text: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
     }
     if is_secret_value(&kind, value) {
         out.push(cand(vs, ve, kind, "key_value", PRIO_KV));
+    }
+}
+
+/// The kind of credential after an authorization scheme word (any case).
+fn auth_scheme(word: &str) -> Option<Kind> {
+    if word.eq_ignore_ascii_case("bearer") || word.eq_ignore_ascii_case("token") {
+        Some(Kind::BearerToken)
+    } else if word.eq_ignore_ascii_case("basic") {
+        Some(Kind::BasicAuth)
+    } else {
+        None
     }
 }
 
@@ -971,7 +1010,7 @@ fn vendor(text: &str, s: usize, e: usize, v: Vendor, out: &mut Vec<Cand>) {
         return;
     }
     let body_end = |mut i: usize, extra: &[u8]| {
-        while i < b.len() && (b[i].is_ascii_alphanumeric() || extra.contains(&b[i])) {
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || extra.iter().any(|&x| x == b[i])) {
             i += 1;
         }
         i
@@ -1196,7 +1235,7 @@ fn home(text: &str, s: usize, e: usize, anchor: Anchor, out: &mut Vec<Cand>) {
     if matches!(
         name.as_bytes()[0],
         b'$' | b'%' | b'<' | b'{' | b'[' | b'~' | b'.' | b'*'
-    ) || GENERIC_HOMES.contains(&name.to_ascii_lowercase().as_str())
+    ) || GENERIC_HOMES.iter().any(|g| g.eq_ignore_ascii_case(name))
     {
         return;
     }

@@ -56,40 +56,43 @@ pub(crate) fn classify_key(ident: &str) -> Option<Kind> {
     if n == 0 {
         return None;
     }
+    // Segments hold lowercase ASCII alphanumerics only, so bytes compare like text.
     let seg = |i: usize| {
         let (a, b) = ranges[i];
-        std::str::from_utf8(&buf[a as usize..b as usize]).unwrap_or("")
+        &buf[a as usize..b as usize]
     };
     // Metadata about a secret (`max_tokens`, `token_count`, `password_min_length`,
     // `session_id`, `token_type`) ends in a segment that is not a secret noun, so only the
     // last segment decides.
     let last = seg(n - 1);
-    let has = |s: &str| (0..n).any(|i| seg(i) == s);
-    let prev = if n >= 2 { seg(n - 2) } else { "" };
+    let has = |s: &[u8]| (0..n).any(|i| seg(i) == s);
+    let prev: &[u8] = if n >= 2 { seg(n - 2) } else { b"" };
     let kind = match last {
-        "password" | "passwd" | "pwd" | "pass" | "passphrase" | "pw" => Kind::Password,
-        "secret" if has("aws") => Kind::AwsSecretKey,
-        "secret" | "credentials" | "credential" | "creds" => Kind::Secret,
-        "token" | "jwt" => Kind::Token,
-        "apikey" => Kind::ApiKey,
-        "cookie" | "cookies" => Kind::Cookie,
-        "session" | "sessionid" | "sid" if n <= 2 => Kind::Cookie,
-        "authorization" | "auth" => Kind::BearerToken,
-        "key" => match prev {
-            "api" => Kind::ApiKey,
-            "access" | "secret" if has("aws") && has("secret") => Kind::AwsSecretKey,
-            "secret" | "private" | "signing" | "master" | "encryption" | "client" | "session"
-            | "auth" | "license" | "service" | "account" | "app" | "webhook" | "admin" => {
-                Kind::Secret
-            }
-            "access" if has("secret") => Kind::Secret,
+        b"password" | b"passwd" | b"pwd" | b"pass" | b"passphrase" | b"pw" => Kind::Password,
+        b"secret" if has(b"aws") => Kind::AwsSecretKey,
+        b"secret" | b"credentials" | b"credential" | b"creds" => Kind::Secret,
+        b"token" | b"jwt" => Kind::Token,
+        b"apikey" => Kind::ApiKey,
+        b"cookie" | b"cookies" => Kind::Cookie,
+        b"session" | b"sessionid" | b"sid" if n <= 2 => Kind::Cookie,
+        b"authorization" | b"auth" => Kind::BearerToken,
+        b"key" => match prev {
+            b"api" => Kind::ApiKey,
+            b"access" | b"secret" if has(b"aws") && has(b"secret") => Kind::AwsSecretKey,
+            b"secret" | b"private" | b"signing" | b"master" | b"encryption" | b"client"
+            | b"session" | b"auth" | b"license" | b"service" | b"account" | b"app" | b"webhook"
+            | b"admin" => Kind::Secret,
+            b"access" if has(b"secret") => Kind::Secret,
             _ => return None,
         },
-        l if l.ends_with("password") || l.ends_with("passwd") => Kind::Password,
-        l if l.ends_with("secret") => Kind::Secret,
-        l if l.ends_with("token") => Kind::Token,
-        l if l.ends_with("apikey") => Kind::ApiKey,
-        l if l.ends_with("secretkey") || l.ends_with("privatekey") || l.ends_with("accesskey") => {
+        l if l.ends_with(b"password") || l.ends_with(b"passwd") => Kind::Password,
+        l if l.ends_with(b"secret") => Kind::Secret,
+        l if l.ends_with(b"token") => Kind::Token,
+        l if l.ends_with(b"apikey") => Kind::ApiKey,
+        l if l.ends_with(b"secretkey")
+            || l.ends_with(b"privatekey")
+            || l.ends_with(b"accesskey") =>
+        {
             Kind::Secret
         }
         _ => return None,
@@ -220,13 +223,19 @@ pub(crate) fn is_secret_value(kind: &Kind, v: &str) -> bool {
             }
             // A plain word or a sentence is not a credential; a credential has digits,
             // mixed case or symbols, or is long.
-            let has_digit = b.iter().any(u8::is_ascii_digit);
-            let has_upper = b.iter().any(u8::is_ascii_uppercase);
-            let has_lower = b.iter().any(u8::is_ascii_lowercase);
-            let has_symbol = b
-                .iter()
-                .any(|c| !c.is_ascii_alphanumeric() && *c != b' ' && *c != b'_' && *c != b'-');
-            if v.contains(' ') {
+            let (mut has_digit, mut has_upper, mut has_lower) = (false, false, false);
+            let (mut has_symbol, mut has_space) = (false, false);
+            for &c in b {
+                match c {
+                    b'0'..=b'9' => has_digit = true,
+                    b'A'..=b'Z' => has_upper = true,
+                    b'a'..=b'z' => has_lower = true,
+                    b' ' => has_space = true,
+                    b'_' | b'-' => {}
+                    _ => has_symbol = true,
+                }
+            }
+            if has_space {
                 return false;
             }
             has_digit || (has_upper && has_lower) || has_symbol || b.len() >= 24

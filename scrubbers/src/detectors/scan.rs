@@ -2,7 +2,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::{cand, is_alnum, Cand, PRIO_GENERIC, PRIO_PII, PRIO_VENDOR};
+use super::{cand, has_upper, is_alnum, AlnumBits, Cand, PRIO_GENERIC, PRIO_PII, PRIO_VENDOR};
 use crate::kind::Kind;
 use crate::validate::{iban_mod97, is_base64_of_text, luhn, shannon_entropy};
 
@@ -20,81 +20,72 @@ fn prev(b: &[u8], i: usize) -> u8 {
     }
 }
 
-const ALNUM: u8 = 1;
-const TOK: u8 = 2;
+const F_DIGIT: u8 = 1;
+const F_HEX: u8 = 2;
+const F_UPPER: u8 = 4;
 
-/// Byte classes: alphanumerics, and characters of long tokens (base64, standard and
-/// URL-safe, plus padding).
-static CLASS: [u8; 256] = {
+/// What a word's first byte can start: digits (numbers), hex letters (short hex groups of
+/// MACs and IPv6 addresses), uppercase letters (IBANs).
+static FIRST: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
     while i < 256 {
         let c = i as u8;
-        if c.is_ascii_alphanumeric() {
-            t[i] = ALNUM | TOK;
-        } else if matches!(c, b'_' | b'-' | b'+' | b'/' | b'=') {
-            t[i] = TOK;
+        if c.is_ascii_digit() {
+            t[i] = F_DIGIT;
+        } else {
+            if c.is_ascii_hexdigit() {
+                t[i] |= F_HEX;
+            }
+            if c.is_ascii_uppercase() {
+                t[i] |= F_UPPER;
+            }
         }
         i += 1;
     }
     t
 };
 
-/// Length of the run of alphanumerics at the start of `b`.
-#[inline]
-fn alnum_run(b: &[u8]) -> usize {
-    b.iter()
-        .take_while(|&&c| CLASS[c as usize] & ALNUM != 0)
-        .count()
-}
-
-/// Runs the word scan over `text`, appending candidates to `out`.
-pub(crate) fn find(text: &str, skip: &[(usize, usize)], out: &mut Vec<Cand>) {
+/// Runs the word scan over `text` (`bits`: its alphanumerics), appending candidates to
+/// `out`.
+pub(crate) fn find(text: &str, bits: &AlnumBits, skip: &[(usize, usize)], out: &mut Vec<Cand>) {
     let b = text.as_bytes();
-    let n = b.len();
     let mut i = 0;
     let mut tok_checked = 0;
-    let mut skip = skip.iter().peekable();
-    while i < n {
-        if CLASS[b[i] as usize] & ALNUM == 0 {
-            i += 1;
-            continue;
-        }
+    // Start of the next claimed span that may cover a word start (none: `usize::MAX`).
+    let mut k = 0;
+    let mut next_claim = skip.first().map_or(usize::MAX, |c| c.0);
+    while let Some(next) = bits.next_set(i) {
+        i = next;
         // Spans already claimed by an anchored detector (vendor tokens, JWTs, keys…).
-        while let Some(&&(_, se)) = skip.peek() {
-            if se <= i {
-                skip.next();
-            } else {
-                break;
+        if next_claim <= i {
+            while k < skip.len() && skip[k].1 <= i {
+                k += 1;
             }
-        }
-        if let Some(&&(ss, se)) = skip.peek() {
-            if ss <= i {
-                i = se;
+            next_claim = skip.get(k).map_or(usize::MAX, |c| c.0);
+            if next_claim <= i {
+                i = skip[k].1;
                 continue;
             }
         }
         let s = i;
-        let we = s + 1 + alnum_run(&b[s + 1..]);
+        let we = bits.next_clear(s + 1);
         if s >= tok_checked {
             // The longer token run around the word: base64 characters, with `=` only as
             // trailing padding, never as `key=value`.
             let mut te = we;
+            // `te` is always on a non-alphanumeric byte here.
             loop {
-                te += b[te..]
-                    .iter()
-                    .take_while(|&&c| CLASS[c as usize] != 0 && c != b'=')
-                    .count();
-                if at(b, te) == b'=' && !is_alnum(at(b, te + 1)) {
-                    te += 1;
-                } else {
-                    break;
+                match at(b, te) {
+                    b'_' | b'-' | b'+' | b'/' => te = bits.next_clear(te + 1),
+                    b'=' if !bits.get(te + 1) => te += 1,
+                    _ => break,
                 }
             }
             tok_checked = te;
             // Every long-token rule needs an uppercase letter (Twilio `SK`, mixed-case AWS
             // keys, generic secrets), so lowercase runs (UUIDs, git SHAs, paths) stop here.
-            if te - s >= 20 && b[s..te].iter().any(u8::is_ascii_uppercase) {
+            if te - s >= 20 && has_upper(&b[s..te]) {
                 if let Some(c) = long_token(b, s, te) {
                     i = c.end;
                     out.push(c);
@@ -123,22 +114,80 @@ pub(crate) fn find(text: &str, skip: &[(usize, usize)], out: &mut Vec<Cand>) {
                 }
             }
         }
-        let first = b[s];
-        if first.is_ascii_digit()
-            || (first.is_ascii_hexdigit() && we - s <= 4 && matches!(at(b, we), b':' | b'-'))
-        {
-            if let Some(end) = numeric(text, s, we, out) {
-                i = end;
-                continue;
-            }
-        } else if first.is_ascii_uppercase() && we - s >= 4 {
-            if let Some(end) = iban(b, s, out) {
-                i = end;
-                continue;
+        let first = FIRST[b[s] as usize];
+        if first != 0 {
+            if first == F_DIGIT {
+                if !plain_number(b, s, we) {
+                    if let Some(end) = numeric(text, s, we, out) {
+                        i = end;
+                        continue;
+                    }
+                }
+            } else if first & F_HEX != 0 && we - s <= 4 && matches!(at(b, we), b':' | b'-') {
+                if let Some(end) = numeric(text, s, we, out) {
+                    i = end;
+                    continue;
+                }
+            } else if first & F_UPPER != 0 && we - s >= 4 {
+                if let Some(end) = iban(b, s, out) {
+                    i = end;
+                    continue;
+                }
             }
         }
         i = we;
     }
+}
+
+/// A word starting with a digit at `s` (alphanumerics up to `we`) where `numeric` finds
+/// nothing, by the first checks of each detector there: no MAC (`xx:xx:` or `xx-xx-`, not
+/// glued to a `:` or `-` before), no IPv6 (`::` before, or a `:` after and neither an
+/// alphanumeric nor a `.` before), no IPv4 (at most 3 digits then a `.`, and no `.`
+/// before), and no digit groups for `digits`: a byte before that it rejects outright, or a
+/// first group of fewer than 8 digits followed by no `. - ( )` or space that could join
+/// more groups.
+#[inline]
+fn plain_number(b: &[u8], s: usize, we: usize) -> bool {
+    let p = prev(b, s);
+    let sep = at(b, s + 2);
+    if matches!(sep, b':' | b'-') && at(b, s + 5) == sep && !matches!(p, b':' | b'-') {
+        return false;
+    }
+    let ipv6 = if p == b':' {
+        s >= 2 && b[s - 2] == b':'
+    } else {
+        at(b, we) == b':' && !is_alnum(p) && p != b'.'
+    };
+    if ipv6 {
+        return false;
+    }
+    let g0 = b[s..we].iter().take_while(|c| c.is_ascii_digit()).count();
+    let after = at(b, s + g0);
+    if p != b'.' && g0 <= 3 && after == b'.' {
+        return false;
+    }
+    digits_rejects_prev(p) || (g0 < 8 && !matches!(after, b' ' | b'-' | b'.' | b'(' | b')'))
+}
+
+/// Bytes before a digit run that rule out phones, cards and SSNs (see `digits`).
+#[inline]
+fn digits_rejects_prev(p: u8) -> bool {
+    matches!(
+        p,
+        b'.' | b':'
+            | b'/'
+            | b'_'
+            | b'-'
+            | b'#'
+            | b'$'
+            | b'%'
+            | b'@'
+            | b'\\'
+            | b'&'
+            | b'^'
+            | b'~'
+            | b','
+    )
 }
 
 fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
@@ -215,8 +264,10 @@ fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'+'))
     {
         let from = ts.saturating_sub(80);
-        let ctx = b[from..ts].to_ascii_lowercase();
-        if ctx.windows(3).any(|w| w == b"aws") || ctx.windows(6).any(|w| w == b"secret") {
+        let ctx = &b[from..ts];
+        if ctx.windows(3).any(|w| w.eq_ignore_ascii_case(b"aws"))
+            || ctx.windows(6).any(|w| w.eq_ignore_ascii_case(b"secret"))
+        {
             return Some(cand(
                 ts,
                 te,
@@ -286,24 +337,26 @@ fn version_context(b: &[u8], s: usize) -> bool {
     while i > 0 && b[i - 1].is_ascii_alphabetic() {
         i -= 1;
     }
-    let w = b[i..end].to_ascii_lowercase();
-    matches!(
-        w.as_slice(),
-        b"version"
-            | b"ver"
-            | b"build"
-            | b"release"
-            | b"firmware"
-            | b"rev"
-            | b"revision"
-            | b"chrome"
-            | b"firefox"
-            | b"safari"
-    )
+    let w = &b[i..end];
+    [
+        &b"version"[..],
+        b"ver",
+        b"build",
+        b"release",
+        b"firmware",
+        b"rev",
+        b"revision",
+        b"chrome",
+        b"firefox",
+        b"safari",
+    ]
+    .iter()
+    .any(|v| w.eq_ignore_ascii_case(v))
 }
 
 /// Digit- and hex-shaped detectors starting at word `s..we`. Returns where to resume when
 /// something was found.
+#[inline(never)]
 fn numeric(text: &str, s: usize, we: usize, out: &mut Vec<Cand>) -> Option<usize> {
     let b = text.as_bytes();
     let p = prev(b, s);
@@ -462,22 +515,7 @@ fn digits(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
         }
         plus = p == b'+';
         paren = p == b'(';
-    } else if matches!(
-        p,
-        b'.' | b':'
-            | b'/'
-            | b'_'
-            | b'-'
-            | b'#'
-            | b'$'
-            | b'%'
-            | b'@'
-            | b'\\'
-            | b'&'
-            | b'^'
-            | b'~'
-            | b','
-    ) {
+    } else if digits_rejects_prev(p) {
         return None;
     }
     // Groups of digits; the separator after group g is b[gend[g]..gstart[g + 1]].
@@ -717,7 +755,7 @@ fn classify_digits(
 /// Words before a bare digit run that say it is a phone number.
 fn phone_context(b: &[u8], start: usize) -> bool {
     let from = start.saturating_sub(40);
-    let ctx = b[from..start].to_ascii_lowercase();
+    let ctx = &b[from..start];
     const WORDS: &[&[u8]] = &[
         b"phone",
         b"tel",
@@ -739,9 +777,12 @@ fn phone_context(b: &[u8], start: usize) -> bool {
         b"numero",
         b"n\xc3\xbamero",
     ];
-    WORDS.iter().any(|w| ctx.windows(w.len()).any(|x| x == *w))
+    WORDS
+        .iter()
+        .any(|w| ctx.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
 }
 
+#[inline(never)]
 fn iban(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
     if !(b[s].is_ascii_uppercase()
         && at(b, s + 1).is_ascii_uppercase()
