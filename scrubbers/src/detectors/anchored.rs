@@ -924,11 +924,15 @@ fn key_value(text: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
         return;
     }
     let value = &text[vs..ve];
-    // Already scrubbed (or glued to something that was): leave it alone.
+    // Already scrubbed (or glued to something that was): leave it alone, so a second pass
+    // never judges a value that the first pass saw without the placeholder.
     if value.contains('[')
         && (value.contains("[REDACTED:")
             || value.contains("[HASH:")
-            || starts_with_placeholder(value))
+            // Against the text, not `value`: the trailing-`]` trim may have cut one.
+            || value
+                .match_indices('[')
+                .any(|(i, _)| starts_with_placeholder(&text[vs + i..])))
     {
         return;
     }

@@ -697,7 +697,7 @@ fn classify_digits(
     if !plus
         && !paren
         && (12..=19).contains(&d)
-        && ext_end.is_none()
+        // Cards have no extensions: an `x1` after one is just the next word.
         && sep_uniform
         && matches!(uniform_sep, None | Some(b' ') | Some(b'-'))
     {
