@@ -1,5 +1,5 @@
-//! Fuzzes the JSON walker: any JSON the collector accepts must scrub without panicking,
-//! findings must be valid, and a second scrub must change nothing (placeholder action).
+//! Fuzzes the JSON walker and the text scrubber: any input must scrub without panicking,
+//! findings must lie on char boundaries, and scrubbed JSON must serialise.
 //!
 //! ```text
 //! cargo +nightly fuzz run scrub_json
