@@ -117,14 +117,14 @@ impl Scrubber {
             return Vec::new();
         }
         let mut cands = Vec::with_capacity(8);
-        let bits = detectors::AlnumBits::new(text.as_bytes());
-        detectors::anchored::find(text, &bits, &mut cands);
+        let classes = detectors::ByteClasses::new(text.as_bytes());
+        detectors::anchored::find(text, &classes, &mut cands);
         let mut claimed = detectors::take_spans();
         if !cands.is_empty() {
             claimed.extend(cands.iter().map(|c| (c.start, c.end)));
             claimed.sort_unstable();
         }
-        detectors::scan::find(text, &bits, &claimed, &mut cands);
+        detectors::scan::find(text, &classes, &claimed, &mut cands);
         detectors::put_spans(claimed);
         for rule in &self.inner.custom {
             for m in rule.regex.find_iter(text) {

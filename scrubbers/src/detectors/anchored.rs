@@ -2,7 +2,7 @@
 
 use super::keys::{classify_key, is_secret_value};
 use super::{
-    cand, is_alnum, is_word, AlnumBits, Cand, PRIO_KV, PRIO_PII, PRIO_PROTECTED, PRIO_STRUCTURED,
+    cand, is_alnum, is_word, ByteClasses, Cand, PRIO_KV, PRIO_PII, PRIO_PROTECTED, PRIO_STRUCTURED,
     PRIO_VENDOR,
 };
 use crate::kind::Kind;
@@ -54,8 +54,8 @@ enum Vendor {
 //   value after a separator, so stems are looked for backwards from `=` and `:` (and in
 //   `--flag value` identifiers), not in every word.
 //
-// So one loop over a class table visits each rare byte and each word start, and skips
-// the rest of every word. Matching is leftmost and non-overlapping like the automaton it
+// So one loop over the set bits of the word-start and trigger-byte maps (see
+// `classes`) visits each rare byte and each word start, and nothing else. Matching is leftmost and non-overlapping like the automaton it
 // replaces: bytes of a matched anchor start no other anchor, and anchors inside a span
 // claimed by an earlier structured detector are skipped.
 
@@ -263,8 +263,9 @@ impl Scan {
     }
 }
 
-/// Runs every anchored detector over `text`, appending candidates to `out`.
-pub(crate) fn find(text: &str, bits: &AlnumBits, out: &mut Vec<Cand>) {
+/// Runs every anchored detector over `text` (`classes`: its byte classes), appending
+/// candidates to `out`.
+pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let mut st = Scan {
         next: 0,
@@ -272,21 +273,30 @@ pub(crate) fn find(text: &str, bits: &AlnumBits, out: &mut Vec<Cand>) {
         claims: super::take_spans(),
         last_key: usize::MAX,
     };
-    let mut i = 0;
-    while i < b.len() {
-        let class = CLASS[b[i] as usize];
-        if class & ALNUM != 0 {
-            // A word start: the loop skips the rest of every word.
-            if class & WORD_ANCHOR != 0 && i >= st.next && i >= st.consumed {
-                if let Some((len, anchor)) = word_anchor(b, i) {
-                    st.next = i + len;
-                    run(text, i, i + len, anchor, &mut st, out);
+    // Only word starts and (a superset of) trigger bytes can start an anchor; bytes past
+    // the end are in no class.
+    for w in 0..classes.len() {
+        let blk = classes.block(w);
+        let bytes = classes.bytes(w);
+        // No anchor starts with a digit.
+        let mut todo = classes.word_starts(w) & !blk.digit | blk.trigger;
+        while todo != 0 {
+            let k = todo.trailing_zeros() as usize & 63;
+            todo &= todo - 1;
+            let i = w * 64 + k;
+            let class = CLASS[bytes[k] as usize];
+            if class & ALNUM != 0 {
+                if class & WORD_ANCHOR != 0 && i >= st.next && i >= st.consumed {
+                    if let Some((len, anchor)) = word_anchor(b, i) {
+                        st.next = i + len;
+                        run(text, i, i + len, anchor, &mut st, out);
+                    }
                 }
+                continue;
             }
-            i = bits.next_clear(i + 1);
-            continue;
-        }
-        if class & TRIGGER != 0 {
+            if class & TRIGGER == 0 {
+                continue;
+            }
             match b[i] {
                 b'=' | b':' => key_before_separator(text, i, &mut st, out),
                 b'-' if !is_ident(prev(b, i)) => {
@@ -306,7 +316,6 @@ pub(crate) fn find(text: &str, bits: &AlnumBits, out: &mut Vec<Cand>) {
                 }
             }
         }
-        i += 1;
     }
     super::put_spans(st.claims);
 }

@@ -2,7 +2,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::{cand, has_upper, is_alnum, AlnumBits, Cand, PRIO_GENERIC, PRIO_PII, PRIO_VENDOR};
+use super::{cand, is_alnum, ByteClasses, Cand, PRIO_GENERIC, PRIO_PII, PRIO_VENDOR};
 use crate::kind::Kind;
 use crate::validate::{iban_mod97, is_base64_of_text, luhn, shannon_entropy};
 
@@ -46,17 +46,88 @@ static FIRST: [u8; 256] = {
     t
 };
 
-/// Runs the word scan over `text` (`bits`: its alphanumerics), appending candidates to
+thread_local! {
+    /// The hot-run bitmap reused across calls on this thread (see `find`).
+    static HOT: std::cell::Cell<Vec<u64>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The shortest token run that a long-token rule looks at.
+const LONG_TOKEN: usize = 20;
+
+/// The word starts of block `w` that the scan must visit: a superset of those where any of
+/// its detectors can start (see `find`).
+#[inline]
+fn worth_visiting(classes: &ByteClasses<'_>, hot: &[u64], w: usize) -> u64 {
+    let blk = classes.block(w);
+    let nxt = classes.block(w + 1);
+    let wide = |x: u64, y: u64| u128::from(x) | u128::from(y) << 64;
+    let (alnum, digit, upper, trigger) = (
+        wide(blk.alnum, nxt.alnum),
+        wide(blk.digit, nxt.digit),
+        wide(blk.upper, nxt.upper),
+        wide(blk.trigger, nxt.trigger),
+    );
+    // IBANs: two uppercase letters, then two digits.
+    let iban = upper & upper >> 1 & digit >> 2 & digit >> 3;
+    // MAC and IPv6 groups that start with a hex letter: a word of at most 4 bytes followed
+    // by `:` or `-` (here: by any trigger byte).
+    let (a1, a2, a3) = (alnum >> 1, alnum >> 2, alnum >> 3);
+    let short =
+        trigger >> 1 | a1 & trigger >> 2 | a1 & a2 & trigger >> 3 | a1 & a2 & a3 & trigger >> 4;
+    classes.word_starts(w) & (blk.digit | (iban | short) as u64 | hot[w])
+}
+
+/// Runs the word scan over `text` (`classes`: its byte classes), appending candidates to
 /// `out`.
-pub(crate) fn find(text: &str, bits: &AlnumBits, skip: &[(usize, usize)], out: &mut Vec<Cand>) {
+///
+/// It visits only the word starts that [`worth_visiting`] selects: digits (numbers), short
+/// words before `:` or `-` (hex groups), two uppercase letters and two digits (IBANs), and
+/// every word of a run of token bytes of at least [`LONG_TOKEN`] bytes that holds an
+/// uppercase letter (where the long-token rules can fire). Any other word start would only
+/// record that its token run was checked, and the runs it could cover are never checked
+/// anyway. After a finding or a claimed span, the scan resumes exactly where it jumped to.
+pub(crate) fn find(
+    text: &str,
+    classes: &ByteClasses<'_>,
+    skip: &[(usize, usize)],
+    out: &mut Vec<Cand>,
+) {
     let b = text.as_bytes();
+    let mut hot = HOT.with(std::cell::Cell::take);
+    classes.long_upper_token_runs::<LONG_TOKEN>(&mut hot);
     let mut i = 0;
     let mut tok_checked = 0;
     // Start of the next claimed span that may cover a word start (none: `usize::MAX`).
     let mut k = 0;
     let mut next_claim = skip.first().map_or(usize::MAX, |c| c.0);
-    while let Some(next) = bits.next_set(i) {
-        i = next;
+    // Word starts of block `w` still to visit.
+    let mut w = 0;
+    let mut todo = worth_visiting(classes, &hot, 0);
+    // Set after a jump: an alphanumeric byte right there is visited even mid-word.
+    let mut jumped = false;
+    'scan: loop {
+        if jumped && classes.get(i) {
+            jumped = false;
+        } else {
+            jumped = false;
+            if i / 64 > w {
+                w = i / 64;
+                if w >= classes.len() {
+                    break;
+                }
+                todo = worth_visiting(classes, &hot, w);
+            }
+            todo &= u64::MAX << (i % 64);
+            while todo == 0 {
+                w += 1;
+                if w >= classes.len() {
+                    break 'scan;
+                }
+                todo = worth_visiting(classes, &hot, w);
+            }
+            i = w * 64 + todo.trailing_zeros() as usize;
+            todo &= todo - 1;
+        }
         // Spans already claimed by an anchored detector (vendor tokens, JWTs, keys…).
         if next_claim <= i {
             while k < skip.len() && skip[k].1 <= i {
@@ -65,78 +136,89 @@ pub(crate) fn find(text: &str, bits: &AlnumBits, skip: &[(usize, usize)], out: &
             next_claim = skip.get(k).map_or(usize::MAX, |c| c.0);
             if next_claim <= i {
                 i = skip[k].1;
+                jumped = true;
                 continue;
             }
         }
         let s = i;
-        let we = bits.next_clear(s + 1);
-        if s >= tok_checked {
+        let we = classes.next_clear(s + 1);
+        // Outside hot runs no token run can reach a long-token rule (and `tok_checked` only
+        // matters inside the hot run that sets it).
+        if s >= tok_checked && (hot[s / 64] >> (s % 64)) & 1 != 0 {
             // The longer token run around the word: base64 characters, with `=` only as
             // trailing padding, never as `key=value`.
             let mut te = we;
             // `te` is always on a non-alphanumeric byte here.
             loop {
                 match at(b, te) {
-                    b'_' | b'-' | b'+' | b'/' => te = bits.next_clear(te + 1),
-                    b'=' if !bits.get(te + 1) => te += 1,
+                    b'_' | b'-' | b'+' | b'/' => te = classes.next_clear(te + 1),
+                    b'=' if !classes.get(te + 1) => te += 1,
                     _ => break,
                 }
             }
             tok_checked = te;
             // Every long-token rule needs an uppercase letter (Twilio `SK`, mixed-case AWS
             // keys, generic secrets), so lowercase runs (UUIDs, git SHAs, paths) stop here.
-            if te - s >= 20 && has_upper(&b[s..te]) {
-                if let Some(c) = long_token(b, s, te) {
-                    i = c.end;
-                    out.push(c);
-                    continue;
-                }
-                if b[s..te].contains(&b'/') {
-                    // A path: its segments are judged alone, as they would be if a
-                    // neighbouring segment had been redacted.
-                    let mut found = None;
-                    let mut seg = s;
-                    for k in s..=te {
-                        if k == te || b[k] == b'/' {
-                            if k - seg >= 20 && !(seg == s && k == te) {
-                                if let Some(c) = long_token(b, seg, k) {
-                                    found = Some(c.end);
-                                    out.push(c);
-                                }
-                            }
-                            seg = k + 1;
-                        }
-                    }
-                    if let Some(end) = found {
-                        i = end;
+            if te - s >= LONG_TOKEN && classes.any_upper(s, te) {
+                match long_token(b, s, te) {
+                    LongToken::Secret(c) => {
+                        i = c.end;
+                        jumped = true;
+                        out.push(c);
                         continue;
                     }
+                    // A digest or public key as a whole: its `/` are base64, not a path.
+                    LongToken::Public => {}
+                    LongToken::No if b[s..te].contains(&b'/') => {
+                        // A path: its segments are judged alone, as they would be if a
+                        // neighbouring segment had been redacted.
+                        let mut found = None;
+                        let mut seg = s;
+                        for k in s..=te {
+                            if k == te || b[k] == b'/' {
+                                if k - seg >= LONG_TOKEN && !(seg == s && k == te) {
+                                    if let LongToken::Secret(c) = long_token(b, seg, k) {
+                                        found = Some(c.end);
+                                        out.push(c);
+                                    }
+                                }
+                                seg = k + 1;
+                            }
+                        }
+                        if let Some(end) = found {
+                            i = end;
+                            jumped = true;
+                            continue;
+                        }
+                    }
+                    LongToken::No => {}
                 }
             }
         }
         let first = FIRST[b[s] as usize];
         if first != 0 {
-            if first == F_DIGIT {
-                if !plain_number(b, s, we) {
-                    if let Some(end) = numeric(text, s, we, out) {
-                        i = end;
-                        continue;
-                    }
+            let found = if first == F_DIGIT {
+                if plain_number(b, s, we) {
+                    None
+                } else {
+                    numeric(text, s, we, out)
                 }
             } else if first & F_HEX != 0 && we - s <= 4 && matches!(at(b, we), b':' | b'-') {
-                if let Some(end) = numeric(text, s, we, out) {
-                    i = end;
-                    continue;
-                }
+                numeric(text, s, we, out)
             } else if first & F_UPPER != 0 && we - s >= 4 {
-                if let Some(end) = iban(b, s, out) {
-                    i = end;
-                    continue;
-                }
+                iban(b, s, out)
+            } else {
+                None
+            };
+            if let Some(end) = found {
+                i = end;
+                jumped = true;
+                continue;
             }
         }
         i = we;
     }
+    HOT.with(|c| c.set(hot));
 }
 
 /// A word starting with a digit at `s` (alphanumerics up to `we`) where `numeric` finds
@@ -190,7 +272,18 @@ fn digits_rejects_prev(p: u8) -> bool {
     )
 }
 
-fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
+/// What [`long_token`] makes of a run of token bytes.
+enum LongToken {
+    /// A secret.
+    Secret(Cand),
+    /// Public by design: a labelled digest, an integrity string, a publishable key. Its `/`
+    /// bytes are base64, so its pieces are not judged as path segments either.
+    Public,
+    /// Not a secret as a whole.
+    No,
+}
+
+fn long_token(b: &[u8], s: usize, te: usize) -> LongToken {
     // Trim separators that belong to the surroundings.
     let mut ts = s;
     let mut te = te;
@@ -203,7 +296,7 @@ fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
     let tok = &b[ts..te];
     let len = tok.len();
     if !(20..=4096).contains(&len) {
-        return None;
+        return LongToken::No;
     }
     // Labelled digests (`SHA256:…` SSH fingerprints, `sha512:…`).
     let label_from = ts.saturating_sub(7);
@@ -212,12 +305,12 @@ fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
         .iter()
         .any(|p| label.len() >= p.len() && label[label.len() - p.len()..].eq_ignore_ascii_case(p))
     {
-        return None;
+        return LongToken::Public;
     }
     // Keys that are public by design: PostHog project keys, Stripe publishable keys.
     for p in [&b"phc_"[..], b"pk_live_", b"pk_test_"] {
         if tok.starts_with(p) {
-            return None;
+            return LongToken::Public;
         }
     }
     // Package integrity strings (sha512-…) and hash-prefixed digests.
@@ -231,7 +324,7 @@ fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
         b"sha256_",
     ] {
         if tok.starts_with(p) {
-            return None;
+            return LongToken::Public;
         }
     }
     // Twilio API key SID.
@@ -241,7 +334,7 @@ fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
             .iter()
             .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
     {
-        return Some(cand(ts, te, Kind::TwilioKey, "vendor_token", PRIO_VENDOR));
+        return LongToken::Secret(cand(ts, te, Kind::TwilioKey, "vendor_token", PRIO_VENDOR));
     }
     let (mut up, mut lo, mut dg, mut slash) = (0usize, 0usize, 0usize, 0usize);
     for &c in tok {
@@ -268,7 +361,7 @@ fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
         if ctx.windows(3).any(|w| w.eq_ignore_ascii_case(b"aws"))
             || ctx.windows(6).any(|w| w.eq_ignore_ascii_case(b"secret"))
         {
-            return Some(cand(
+            return LongToken::Secret(cand(
                 ts,
                 te,
                 Kind::AwsSecretKey,
@@ -278,10 +371,10 @@ fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
         }
     }
     if len < 32 {
-        return None;
+        return LongToken::No;
     }
     if up < 2 || lo < 2 || dg < 2 {
-        return None;
+        return LongToken::No;
     }
     if slash > 0 {
         // Paths: several segments that are plain lowercase words.
@@ -295,7 +388,7 @@ fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
             })
             .count();
         if wordy >= 2 {
-            return None;
+            return LongToken::No;
         }
     }
     // camelCase / snake_case identifiers: long runs of lowercase letters.
@@ -310,15 +403,15 @@ fn long_token(b: &[u8], s: usize, te: usize) -> Option<Cand> {
         }
     }
     if max_lower_run >= 9 {
-        return None;
+        return LongToken::No;
     }
     if shannon_entropy(tok) < 4.2 {
-        return None;
+        return LongToken::No;
     }
     if is_base64_of_text(tok) {
-        return None;
+        return LongToken::No;
     }
-    Some(cand(
+    LongToken::Secret(cand(
         ts,
         te,
         Kind::HighEntropySecret,
@@ -518,6 +611,11 @@ fn digits(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
     } else if digits_rejects_prev(p) {
         return None;
     }
+    // Phones after `+` have at least 8 digits; everything else here (SSNs, cards, other
+    // phones) at least 9. Most digit runs in logs (dates, sizes, counts) have fewer.
+    if !has_digits(b, s, if plus { 8 } else { 9 }) {
+        return None;
+    }
     // Groups of digits; the separator after group g is b[gend[g]..gstart[g + 1]].
     const MAX: usize = 24;
     let mut glen = [0u8; MAX];
@@ -592,6 +690,33 @@ fn digits(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
         }
     }
     None
+}
+
+/// Do the digit groups from `s`, joined the way [`digits`] joins them, hold at least
+/// `min` digits?
+fn has_digits(b: &[u8], s: usize, min: usize) -> bool {
+    let mut total = 0;
+    let mut i = s;
+    loop {
+        let gs = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        total += i - gs;
+        if total >= min {
+            return true;
+        }
+        let mut k = i;
+        let mut spaces = 0;
+        while k < b.len() && k - i < 4 && matches!(b[k], b' ' | b'-' | b'.' | b'(' | b')') {
+            spaces += usize::from(b[k] == b' ');
+            k += 1;
+        }
+        if k == i || k - i > 3 || spaces > 2 || !at(b, k).is_ascii_digit() {
+            return false;
+        }
+        i = k;
+    }
 }
 
 /// Whether the digit run ending at `end` really ends there (it is not followed by more
