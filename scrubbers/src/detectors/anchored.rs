@@ -196,7 +196,12 @@ fn trigger_anchor(b: &[u8], i: usize) -> Option<(usize, usize, Anchor)> {
         b':' => one(b"://", Anchor::Scheme),
         b'-' => one(b"-----BEGIN ", Anchor::Pem),
         b'/' => {
-            if matches!(prev(b, i), b'm' | b'M') {
+            // Only `hooks.slack.com/`, `discord[app].com/`, `/home/` and `/users/`.
+            let webhook_host = matches!(prev(b, i), b'm' | b'M');
+            if !webhook_host && !matches!(at(b, i + 1), b'h' | b'u' | b'U') {
+                return None;
+            }
+            if webhook_host {
                 for (w, &(host, path, _)) in WEBHOOKS.iter().enumerate() {
                     if i >= host.len()
                         && b[i - host.len()..i].eq_ignore_ascii_case(host)
@@ -297,7 +302,7 @@ pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
             if class & TRIGGER == 0 {
                 continue;
             }
-            match b[i] {
+            match bytes[k] {
                 b'=' | b':' => key_before_separator(text, i, &mut st, out),
                 b'-' if !is_ident(prev(b, i)) => {
                     // `--password hunter2`: the separator is a space.
@@ -305,7 +310,9 @@ pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
                     while e < b.len() && is_ident(b[e]) && e - i <= 64 {
                         e += 1;
                     }
-                    key_ident(text, i, e, &mut st, out);
+                    if ends_in_secret_noun(b, e) {
+                        key_ident(text, i, e, &mut st, out);
+                    }
                 }
                 _ => {}
             }
@@ -390,7 +397,7 @@ fn key_before_separator(text: &str, sep: usize, st: &mut Scan, out: &mut Vec<Can
     }
     let ie = k;
     // `key_value` trims trailing dots off an identifier, so `key.=` has no separator.
-    if ie == 0 || !is_ident(b[ie - 1]) || b[ie - 1] == b'.' {
+    if ie == 0 || !is_ident(b[ie - 1]) || b[ie - 1] == b'.' || !ends_in_secret_noun(b, ie) {
         return;
     }
     // Back over at most 64 more identifier bytes.
@@ -400,6 +407,46 @@ fn key_before_separator(text: &str, sep: usize, st: &mut Scan, out: &mut Vec<Can
         None => lo,
     };
     key_ident(text, is, ie, st, out);
+}
+
+/// Does the identifier ending at `ie` end, past trailing `_ - .`, in a word that
+/// [`classify_key`] can call a secret (any case)? Every key it accepts does: its last
+/// segment is one of these words or ends in one. Most identifiers before a `:` or `=` in
+/// logs (`max_tokens`, `Error`, `localhost`, `index.ts`) fail here, before any other work.
+#[inline]
+fn ends_in_secret_noun(b: &[u8], ie: usize) -> bool {
+    let mut e = ie;
+    while e > 0 && matches!(b[e - 1], b'_' | b'-' | b'.') {
+        e -= 1;
+    }
+    if e < 2 {
+        return false;
+    }
+    // By the last two letters (`| 0x20` folds case; other bytes fold to no letter pair
+    // of these words); each list holds every word ending in them.
+    let words: &[&[u8]] = match [b[e - 2] | 0x20, b[e - 1] | 0x20] {
+        [b'w', b'd'] => &[b"pwd", b"passwd"],
+        [b'r', b'd'] => &[b"password"],
+        [b'i', b'd'] => &[b"sessionid", b"sid"],
+        [b's', b'e'] => &[b"passphrase"],
+        [b'i', b'e'] => &[b"cookie"],
+        [b't', b'h'] => &[b"auth"],
+        [b'a', b'l'] => &[b"credential"],
+        [b'e', b'n'] => &[b"token"],
+        [b'o', b'n'] => &[b"session", b"authorization"],
+        [b's', b's'] => &[b"pass"],
+        [b'l', b's'] => &[b"credentials"],
+        [b'd', b's'] => &[b"creds"],
+        [b'e', b's'] => &[b"cookies"],
+        [b'e', b't'] => &[b"secret"],
+        [b'w', b't'] => &[b"jwt"],
+        [b'p', b'w'] => &[b"pw"],
+        [b'e', b'y'] => &[b"key"],
+        _ => return false,
+    };
+    words
+        .iter()
+        .any(|w| e >= w.len() && b[e - w.len()..e].eq_ignore_ascii_case(w))
 }
 
 /// Key-name stems; an identifier holding one may name a secret (see `classify_key`).
@@ -499,6 +546,17 @@ fn label_char(c: char) -> bool {
 
 fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
+    // A domain of ASCII digits, dots and dashes (`react@18.3.1`, `user@1.2.3.4`) has no
+    // top-level domain: a valid one needs letters, ASCII or not.
+    let mut j = at_pos + 1;
+    let mut letters = false;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'.' | b'-')) {
+        letters |= b[j].is_ascii_alphabetic();
+        j += 1;
+    }
+    if !letters && at(b, j).is_ascii() {
+        return;
+    }
     // Local part, scanning back.
     let mut ls = at_pos;
     for (n, (i, c)) in text[..at_pos].char_indices().rev().enumerate() {
@@ -1263,5 +1321,106 @@ fn webhook(text: &str, e: usize, kind: Kind, out: &mut Vec<Cand>) {
     }
     if i - e >= 8 {
         out.push(cand(e, i, kind, "webhook_url", PRIO_VENDOR));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ends_in_secret_noun` is a filter in front of `classify_key`: it must pass every
+    /// identifier that `classify_key` accepts.
+    #[test]
+    fn secret_noun_filter_passes_every_secret_key() {
+        let parts: &[&str] = &[
+            "pass",
+            "password",
+            "Password",
+            "PASSWD",
+            "pwd",
+            "pw",
+            "phrase",
+            "secret",
+            "Secret",
+            "credential",
+            "credentials",
+            "creds",
+            "token",
+            "Token",
+            "jwt",
+            "api",
+            "Api",
+            "key",
+            "Key",
+            "KEY",
+            "cookie",
+            "cookies",
+            "session",
+            "Session",
+            "id",
+            "Id",
+            "sid",
+            "auth",
+            "Auth",
+            "authorization",
+            "access",
+            "private",
+            "aws",
+            "AWS",
+            "client",
+            "signing",
+            "max",
+            "count",
+            "min",
+            "length",
+            "type",
+            "db",
+            "x",
+            "github",
+            "2",
+            "v1",
+        ];
+        let seps: &[&str] = &["", "_", "-", ".", "__"];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut accepted = 0;
+        for _ in 0..200_000 {
+            let mut ident = String::new();
+            if next(6) == 0 {
+                ident.push_str("--");
+            }
+            for k in 0..1 + next(4) {
+                if k > 0 {
+                    ident.push_str(seps[next(seps.len())]);
+                }
+                ident.push_str(parts[next(parts.len())]);
+            }
+            if next(5) == 0 {
+                ident.push_str(seps[next(seps.len())]);
+            }
+            let ident = match next(3) {
+                0 => ident.to_ascii_uppercase(),
+                1 => ident.to_ascii_lowercase(),
+                _ => ident,
+            };
+            // As `key_value` hands it over: trailing dots trimmed.
+            let ident = ident.trim_end_matches('.');
+            if classify_key(ident).is_some() {
+                accepted += 1;
+                assert!(
+                    ends_in_secret_noun(ident.as_bytes(), ident.len()),
+                    "{ident:?} names a secret but the filter drops it"
+                );
+            }
+        }
+        assert!(
+            accepted > 10_000,
+            "too few secret keys generated: {accepted}"
+        );
     }
 }

@@ -303,6 +303,15 @@ impl<'t> ByteClasses<'t> {
         hot.resize(n, 0);
         // Positions below `done` belong to runs already judged.
         let mut done = 0usize;
+        let from = |pos: usize, base: usize| {
+            if pos <= base {
+                u64::MAX
+            } else if pos - base >= 64 {
+                0
+            } else {
+                u64::MAX << (pos - base)
+            }
+        };
         for w in 0..n {
             let t = u128::from(self.blocks[w].token)
                 | u128::from(self.blocks.get(w + 1).map_or(0, |b| b.token)) << 64;
@@ -315,15 +324,8 @@ impl<'t> ByteClasses<'t> {
                 all &= all >> step;
                 have += step;
             }
-            let mut starts = all as u64;
             let base = w * 64;
-            if done > base {
-                starts &= if done - base >= 64 {
-                    0
-                } else {
-                    u64::MAX << (done - base)
-                };
-            }
+            let mut starts = all as u64 & from(done, base);
             while starts != 0 {
                 let p = base + starts.trailing_zeros() as usize;
                 let (rs, re) = (self.token_run_start(p), self.token_run_end(p));
@@ -331,11 +333,7 @@ impl<'t> ByteClasses<'t> {
                     set_range(hot, rs, re);
                 }
                 done = re;
-                starts &= if re - base >= 64 {
-                    0
-                } else {
-                    u64::MAX << (re - base)
-                };
+                starts &= from(re, base);
             }
         }
     }

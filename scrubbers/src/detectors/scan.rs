@@ -141,61 +141,20 @@ pub(crate) fn find(
             }
         }
         let s = i;
-        let we = classes.next_clear(s + 1);
         // Outside hot runs no token run can reach a long-token rule (and `tok_checked` only
         // matters inside the hot run that sets it).
-        if s >= tok_checked && (hot[s / 64] >> (s % 64)) & 1 != 0 {
-            // The longer token run around the word: base64 characters, with `=` only as
-            // trailing padding, never as `key=value`.
-            let mut te = we;
-            // `te` is always on a non-alphanumeric byte here.
-            loop {
-                match at(b, te) {
-                    b'_' | b'-' | b'+' | b'/' => te = classes.next_clear(te + 1),
-                    b'=' if !classes.get(te + 1) => te += 1,
-                    _ => break,
-                }
-            }
+        let in_hot = (hot[s / 64] >> (s % 64)) & 1 != 0;
+        let first = FIRST[b[s] as usize];
+        let we = classes.next_clear(s + 1);
+        if in_hot && s >= tok_checked {
+            let (te, found) = token_run(b, classes, s, we, out);
             tok_checked = te;
-            // Every long-token rule needs an uppercase letter (Twilio `SK`, mixed-case AWS
-            // keys, generic secrets), so lowercase runs (UUIDs, git SHAs, paths) stop here.
-            if te - s >= LONG_TOKEN && classes.any_upper(s, te) {
-                match long_token(b, s, te) {
-                    LongToken::Secret(c) => {
-                        i = c.end;
-                        jumped = true;
-                        out.push(c);
-                        continue;
-                    }
-                    // A digest or public key as a whole: its `/` are base64, not a path.
-                    LongToken::Public => {}
-                    LongToken::No if b[s..te].contains(&b'/') => {
-                        // A path: its segments are judged alone, as they would be if a
-                        // neighbouring segment had been redacted.
-                        let mut found = None;
-                        let mut seg = s;
-                        for k in s..=te {
-                            if k == te || b[k] == b'/' {
-                                if k - seg >= LONG_TOKEN && !(seg == s && k == te) {
-                                    if let LongToken::Secret(c) = long_token(b, seg, k) {
-                                        found = Some(c.end);
-                                        out.push(c);
-                                    }
-                                }
-                                seg = k + 1;
-                            }
-                        }
-                        if let Some(end) = found {
-                            i = end;
-                            jumped = true;
-                            continue;
-                        }
-                    }
-                    LongToken::No => {}
-                }
+            if let Some(end) = found {
+                i = end;
+                jumped = true;
+                continue;
             }
         }
-        let first = FIRST[b[s] as usize];
         if first != 0 {
             let found = if first == F_DIGIT {
                 if plain_number(b, s, we) {
@@ -219,6 +178,62 @@ pub(crate) fn find(
         i = we;
     }
     HOT.with(|c| c.set(hot));
+}
+
+/// The long-token rules on the token run that starts at word `s..we`: the run's end, and
+/// where to resume when something was found.
+#[inline(never)]
+fn token_run(
+    b: &[u8],
+    classes: &ByteClasses<'_>,
+    s: usize,
+    we: usize,
+    out: &mut Vec<Cand>,
+) -> (usize, Option<usize>) {
+    // The longer token run around the word: base64 characters, with `=` only as trailing
+    // padding, never as `key=value`.
+    let mut te = we;
+    // `te` is always on a non-alphanumeric byte here.
+    loop {
+        match at(b, te) {
+            b'_' | b'-' | b'+' | b'/' => te = classes.next_clear(te + 1),
+            b'=' if !classes.get(te + 1) => te += 1,
+            _ => break,
+        }
+    }
+    // Every long-token rule needs an uppercase letter (Twilio `SK`, mixed-case AWS keys,
+    // generic secrets), so lowercase runs (UUIDs, git SHAs, paths) stop here.
+    if te - s < LONG_TOKEN || !classes.any_upper(s, te) {
+        return (te, None);
+    }
+    match long_token(b, s, te) {
+        LongToken::Secret(c) => {
+            let end = c.end;
+            out.push(c);
+            (te, Some(end))
+        }
+        // A digest or public key as a whole: its `/` are base64, not a path.
+        LongToken::Public => (te, None),
+        LongToken::No if b[s..te].contains(&b'/') => {
+            // A path: its segments are judged alone, as they would be if a neighbouring
+            // segment had been redacted.
+            let mut found = None;
+            let mut seg = s;
+            for k in s..=te {
+                if k == te || b[k] == b'/' {
+                    if k - seg >= LONG_TOKEN && !(seg == s && k == te) {
+                        if let LongToken::Secret(c) = long_token(b, seg, k) {
+                            found = Some(c.end);
+                            out.push(c);
+                        }
+                    }
+                    seg = k + 1;
+                }
+            }
+            (te, found)
+        }
+        LongToken::No => (te, None),
+    }
 }
 
 /// A word starting with a digit at `s` (alphanumerics up to `we`) where `numeric` finds
