@@ -248,7 +248,8 @@ fn trigger_anchor(b: &[u8], i: usize) -> Option<(usize, usize, Anchor)> {
 
 /// Where anchors may start: past the last matched anchor (`next`) and outside spans
 /// claimed by structured detectors (`consumed`).
-struct Scan {
+struct Scan<'c, 't> {
+    classes: &'c ByteClasses<'t>,
     next: usize,
     consumed: usize,
     /// `(anchor start, consumed after it)` each time `consumed` grew, so a key-name stem
@@ -258,7 +259,7 @@ struct Scan {
     last_key: usize,
 }
 
-impl Scan {
+impl Scan<'_, '_> {
     fn consumed_at(&self, pos: usize) -> usize {
         self.claims
             .iter()
@@ -273,6 +274,7 @@ impl Scan {
 pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let mut st = Scan {
+        classes,
         next: 0,
         consumed: 0,
         claims: super::take_spans(),
@@ -328,7 +330,7 @@ pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
 }
 
 /// Runs the matcher of `anchor`, matched at `s..e`.
-fn run(text: &str, s: usize, e: usize, anchor: Anchor, st: &mut Scan, out: &mut Vec<Cand>) {
+fn run(text: &str, s: usize, e: usize, anchor: Anchor, st: &mut Scan<'_, '_>, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let before = out.len();
     match anchor {
@@ -339,13 +341,13 @@ fn run(text: &str, s: usize, e: usize, anchor: Anchor, st: &mut Scan, out: &mut 
         }
         Anchor::Scheme => url_credentials(text, s, out),
         Anchor::Pem => pem(text, s, out),
-        Anchor::Jwt => jwt(text, s, out),
-        Anchor::Bearer => bearer(text, s, out),
-        Anchor::Vendor(v) => vendor(text, s, e, v, out),
+        Anchor::Jwt => jwt(text, st.classes, s, out),
+        Anchor::Bearer => bearer(text, st.classes, s, out),
+        Anchor::Vendor(v) => vendor(text, st.classes, s, e, v, out),
         Anchor::HomeUnix | Anchor::UsersSlash | Anchor::UsersBackslash | Anchor::UsersEscaped => {
             home(text, s, e, anchor, out)
         }
-        Anchor::Webhook(w) => webhook(text, e, WEBHOOKS[w].2.clone(), out),
+        Anchor::Webhook(w) => webhook(text, st.classes, e, WEBHOOKS[w].2.clone(), out),
         Anchor::Placeholder => out.push(Cand {
             start: s,
             end: e,
@@ -383,7 +385,7 @@ fn run(text: &str, s: usize, e: usize, anchor: Anchor, st: &mut Scan, out: &mut 
 
 /// At a `=` or `:`: the identifier before it (past spaces and a closing quote), if any,
 /// goes to [`key_ident`].
-fn key_before_separator(text: &str, sep: usize, st: &mut Scan, out: &mut Vec<Cand>) {
+fn key_before_separator(text: &str, sep: usize, st: &mut Scan<'_, '_>, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let mut k = sep;
     while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
@@ -490,7 +492,7 @@ fn stem_at(ident: &[u8], p: usize) -> Option<usize> {
 
 /// Runs [`key_value`] on identifier `is..ie` when it holds a key-name stem that is not
 /// inside a span claimed before the stem.
-fn key_ident(text: &str, is: usize, ie: usize, st: &mut Scan, out: &mut Vec<Cand>) {
+fn key_ident(text: &str, is: usize, ie: usize, st: &mut Scan<'_, '_>, out: &mut Vec<Cand>) {
     // Longer identifiers are never keys (`classify_key`), shorter ones hold no stem.
     if ie - is > 64 || ie - is < 3 || is == st.last_key {
         return;
@@ -509,7 +511,7 @@ fn key_ident(text: &str, is: usize, ie: usize, st: &mut Scan, out: &mut Vec<Cand
         };
         if p >= st.consumed_at(p) {
             st.last_key = is;
-            key_value(text, p, p + len, out);
+            key_value(text, st.classes, p, p + len, out);
             return;
         }
         p += len;
@@ -557,13 +559,27 @@ fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
     if !letters && at(b, j).is_ascii() {
         return;
     }
-    // Local part, scanning back.
+    // Local part, scanning back over at most 64 chars (ASCII bytes without decoding).
     let mut ls = at_pos;
-    for (n, (i, c)) in text[..at_pos].char_indices().rev().enumerate() {
-        if !local_char(c) || n >= 64 {
-            break;
-        }
-        ls = i;
+    let mut n = 0;
+    while n < 64 && ls > 0 {
+        let c = b[ls - 1];
+        let len = if c.is_ascii() {
+            if !local_char(char::from(c)) {
+                break;
+            }
+            1
+        } else {
+            let Some(ch) = text[..ls].chars().next_back() else {
+                break;
+            };
+            if !local_char(ch) {
+                break;
+            }
+            ch.len_utf8()
+        };
+        ls -= len;
+        n += 1;
     }
     while ls < at_pos && b[ls] == b'.' {
         ls += 1;
@@ -587,11 +603,23 @@ fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
     let mut i = at_pos + 1;
     loop {
         let start = i;
-        for (off, c) in text[i..].char_indices() {
-            if !label_char(c) || off > 63 {
-                break;
+        // Chars starting at most 63 bytes into the label (ASCII bytes without decoding).
+        while i < b.len() && i - start <= 63 {
+            let c = b[i];
+            if c.is_ascii() {
+                if !label_char(char::from(c)) {
+                    break;
+                }
+                i += 1;
+            } else {
+                let Some(ch) = text[i..].chars().next() else {
+                    break;
+                };
+                if !label_char(ch) {
+                    break;
+                }
+                i += ch.len_utf8();
             }
-            i = start + off + c.len_utf8();
         }
         if i == start {
             break;
@@ -796,23 +824,20 @@ fn pem(text: &str, s: usize, out: &mut Vec<Cand>) {
     ));
 }
 
-fn b64url_run(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && (is_word(b[i])) {
-        i += 1;
-    }
-    i
+fn b64url_run(classes: &ByteClasses<'_>, b: &[u8], i: usize) -> usize {
+    classes.run_end(b, i, |c| matches!(c, b'_' | b'-'))
 }
 
-fn jwt(text: &str, s: usize, out: &mut Vec<Cand>) {
+fn jwt(text: &str, classes: &ByteClasses<'_>, s: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     if is_word(prev(b, s)) {
         return;
     }
-    let e1 = b64url_run(b, s);
+    let e1 = b64url_run(classes, b, s);
     if e1 - s < 10 || at(b, e1) != b'.' {
         return;
     }
-    let e2 = b64url_run(b, e1 + 1);
+    let e2 = b64url_run(classes, b, e1 + 1);
     if e2 - (e1 + 1) < 2 {
         return;
     }
@@ -820,7 +845,7 @@ fn jwt(text: &str, s: usize, out: &mut Vec<Cand>) {
     // Signature (possibly empty) and, for JWE, more segments.
     let mut segs = 2;
     while at(b, end) == b'.' && segs < 5 {
-        let e = b64url_run(b, end + 1);
+        let e = b64url_run(classes, b, end + 1);
         end = e;
         segs += 1;
     }
@@ -831,7 +856,7 @@ fn jwt(text: &str, s: usize, out: &mut Vec<Cand>) {
 }
 
 /// A credential-shaped run after an auth scheme word.
-fn credential_after(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
+fn credential_after(classes: &ByteClasses<'_>, b: &[u8], mut i: usize) -> Option<(usize, usize)> {
     let mut spaces = 0;
     while at(b, i) == b' ' && spaces < 4 {
         i += 1;
@@ -841,31 +866,28 @@ fn credential_after(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
         return None;
     }
     let s = i;
-    while i < b.len() && (is_word(b[i]) || matches!(b[i], b'.' | b'~' | b'+' | b'/' | b'=')) {
-        i += 1;
-    }
+    let i = classes.run_end(b, s, |c| {
+        matches!(c, b'_' | b'-' | b'.' | b'~' | b'+' | b'/' | b'=')
+    });
     let tok = &b[s..i];
     if tok.len() < 8 || tok.starts_with(b"[") {
         return None;
     }
-    let (mut has_digit, mut has_upper, mut has_lower) = (false, false, false);
-    for &c in tok {
-        has_digit |= c.is_ascii_digit();
-        has_upper |= c.is_ascii_uppercase();
-        has_lower |= c.is_ascii_lowercase();
-    }
+    let has_digit = classes.any(s, i, |k| k.digit);
+    let has_upper = classes.any(s, i, |k| k.upper);
+    let has_lower = classes.any(s, i, |k| k.alnum & !k.digit & !k.upper);
     if !(has_digit || (has_upper && has_lower) || tok.len() >= 24) {
         return None;
     }
     Some((s, i))
 }
 
-fn bearer(text: &str, s: usize, out: &mut Vec<Cand>) {
+fn bearer(text: &str, classes: &ByteClasses<'_>, s: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     if is_alnum(prev(b, s)) {
         return;
     }
-    if let Some((ts, te)) = credential_after(b, s + 6) {
+    if let Some((ts, te)) = credential_after(classes, b, s + 6) {
         out.push(cand(ts, te, Kind::BearerToken, "bearer", PRIO_KV));
     }
 }
@@ -887,7 +909,7 @@ static IDENT: [bool; 256] = {
     t
 };
 
-fn key_value(text: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
+fn key_value(text: &str, classes: &ByteClasses<'_>, s: usize, e: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let mut is = s;
     while is > 0 && is_ident(b[is - 1]) && s - is < 64 {
@@ -1006,7 +1028,7 @@ fn key_value(text: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
     // `Authorization: Basic xxx` unquoted: the scheme word is the value so far.
     let scheme_kind = auth_scheme(value);
     if let Some(kind) = scheme_kind {
-        if let Some((ts, te)) = credential_after(b, ve) {
+        if let Some((ts, te)) = credential_after(classes, b, ve) {
             out.push(cand(ts, te, kind, "authorization", PRIO_KV));
         }
         return;
@@ -1015,7 +1037,7 @@ fn key_value(text: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
     if let Some(sp) = value.find(' ') {
         let kind = auth_scheme(&value[..sp]);
         if let Some(kind) = kind {
-            if let Some((ts, te)) = credential_after(b, vs + sp) {
+            if let Some((ts, te)) = credential_after(classes, b, vs + sp) {
                 out.push(cand(ts, te, kind, "authorization", PRIO_KV));
             }
             return;
@@ -1074,18 +1096,20 @@ fn cookie_pairs(b: &[u8], mut i: usize, out: &mut Vec<Cand>) {
     }
 }
 
-fn vendor(text: &str, s: usize, e: usize, v: Vendor, out: &mut Vec<Cand>) {
+fn vendor(
+    text: &str,
+    classes: &ByteClasses<'_>,
+    s: usize,
+    e: usize,
+    v: Vendor,
+    out: &mut Vec<Cand>,
+) {
     let b = text.as_bytes();
     let p = prev(b, s);
     if is_alnum(p) || (p == b'_' && !matches!(v, Vendor::Sendgrid)) {
         return;
     }
-    let body_end = |mut i: usize, extra: &[u8]| {
-        while i < b.len() && (b[i].is_ascii_alphanumeric() || extra.iter().any(|&x| x == b[i])) {
-            i += 1;
-        }
-        i
-    };
+    let body_end = |i: usize, extra: &[u8]| classes.run_end(b, i, |c| extra.contains(&c));
     let mixed = |t: &[u8]| {
         let d = t.iter().any(u8::is_ascii_digit) as u8;
         let u = t.iter().any(u8::is_ascii_uppercase) as u8;
@@ -1313,12 +1337,9 @@ fn home(text: &str, s: usize, e: usize, anchor: Anchor, out: &mut Vec<Cand>) {
     out.push(cand(ns, ne, Kind::Username, "home_path", PRIO_STRUCTURED));
 }
 
-fn webhook(text: &str, e: usize, kind: Kind, out: &mut Vec<Cand>) {
+fn webhook(text: &str, classes: &ByteClasses<'_>, e: usize, kind: Kind, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
-    let mut i = e;
-    while i < b.len() && (is_word(b[i]) || b[i] == b'/') {
-        i += 1;
-    }
+    let i = classes.run_end(b, e, |c| matches!(c, b'_' | b'-' | b'/'));
     if i - e >= 8 {
         out.push(cand(e, i, kind, "webhook_url", PRIO_VENDOR));
     }

@@ -253,6 +253,26 @@ impl<'t> ByteClasses<'t> {
         }
     }
 
+    /// The end of the run from `i` of alphanumerics and of bytes that `extra` accepts
+    /// (alphanumeric runs are skipped whole).
+    #[inline]
+    pub(crate) fn run_end(&self, b: &[u8], mut i: usize, extra: impl Fn(u8) -> bool) -> usize {
+        loop {
+            i = self.next_clear(i);
+            if i < b.len() && extra(b[i]) {
+                i += 1;
+            } else {
+                return i;
+            }
+        }
+    }
+
+    /// Is any bit that `class` picks from a block set for a byte in `s..e`?
+    #[inline]
+    pub(crate) fn any(&self, s: usize, e: usize, class: impl Fn(&Block) -> u64) -> bool {
+        any_in_range(s, e, |w| self.blocks.get(w).map_or(0, &class))
+    }
+
     /// Is any byte in `s..e` an ASCII uppercase letter?
     pub(crate) fn any_upper(&self, s: usize, e: usize) -> bool {
         any_in_range(s, e, |w| self.blocks.get(w).map_or(0, |b| b.upper))
