@@ -193,8 +193,12 @@ fn trigger_anchor(b: &[u8], i: usize) -> Option<(usize, usize, Anchor)> {
     let one = |p: &[u8], a: Anchor| b[i..].starts_with(p).then_some((i, i + p.len(), a));
     match b[i] {
         b'@' => Some((i, i + 1, Anchor::Email)),
-        b':' => one(b"://", Anchor::Scheme),
-        b'-' => one(b"-----BEGIN ", Anchor::Pem),
+        // Cheap second-byte checks first: most `:` and `-` start nothing.
+        b':' => {
+            (at(b, i + 1) == b'/' && at(b, i + 2) == b'/').then_some((i, i + 3, Anchor::Scheme))
+        }
+        b'-' if at(b, i + 1) == b'-' => one(b"-----BEGIN ", Anchor::Pem),
+        b'-' => None,
         b'/' => {
             // Only `hooks.slack.com/`, `discord[app].com/`, `/home/` and `/users/`.
             let webhook_host = matches!(prev(b, i), b'm' | b'M');
@@ -230,6 +234,8 @@ fn trigger_anchor(b: &[u8], i: usize) -> Option<(usize, usize, Anchor)> {
                 starts_with_ci(b, i, plain).then_some((i, i + plain.len(), Anchor::UsersBackslash))
             }
         }
+        // Every placeholder starts with `[` and an uppercase letter.
+        b'[' if !at(b, i + 1).is_ascii_uppercase() => None,
         b'[' => {
             if let Some(m) = one(b"[REDACTED:", Anchor::PlaceholderOpen) {
                 return Some(m);

@@ -1,15 +1,20 @@
 //! Built-in detectors.
 //!
-//! Detection is two linear passes over the text, whatever the number of rules:
+//! Detection is one classification of the text and two passes over it, whatever the
+//! number of rules:
 //!
-//! 1. [`anchored`]: one byte scan for literal anchors (`@`, `://`, `-----BEGIN`, `eyJ`,
-//!    vendor prefixes such as `ghp_` at word starts, key-name stems such as `pass`/`token`
-//!    before `=`/`:` separators, home directory prefixes, placeholders). Each hit runs a
-//!    small hand-written matcher at that position only.
-//! 2. [`scan`]: one byte loop over alphanumeric words that drives the digit-shaped detectors
-//!    (IPs, MACs, phones, cards, SSNs, IBANs) and the long-token detectors (AWS secret keys,
-//!    Twilio keys, generic high-entropy secrets). Validators (Luhn, mod-97, `std::net`
-//!    parsing, entropy) run only on candidates.
+//! 0. [`classes`]: one bit per byte for alphanumerics, digits, uppercase letters, anchor
+//!    trigger bytes and token bytes, 64 bytes per block (SSE2 on x86_64). The passes walk
+//!    the set bits of these maps with `trailing_zeros`, so plain words and spaces cost
+//!    nothing beyond this step.
+//! 1. [`anchored`]: literal anchors (`@`, `://`, `-----BEGIN`, `eyJ`, vendor prefixes such
+//!    as `ghp_` at word starts, key names ending in a secret noun before `=`/`:`
+//!    separators, home directory prefixes, placeholders), visited only at word starts and
+//!    trigger bytes. Each hit runs a small hand-written matcher at that position only.
+//! 2. [`scan`]: the digit-shaped detectors (IPs, MACs, phones, cards, SSNs, IBANs) and the
+//!    long-token detectors (AWS secret keys, Twilio keys, generic high-entropy secrets),
+//!    visited only at word starts where one of them can begin. Validators (Luhn, mod-97,
+//!    `std::net` parsing, entropy) run only on candidates.
 //!
 //! Candidates then go through [`resolve`], which makes them non-overlapping, stronger
 //! detectors first.

@@ -61,8 +61,7 @@ fn worth_visiting(classes: &ByteClasses<'_>, hot: &[u64], w: usize) -> u64 {
     let blk = classes.block(w);
     let nxt = classes.block(w + 1);
     let wide = |x: u64, y: u64| u128::from(x) | u128::from(y) << 64;
-    let (alnum, digit, upper, trigger) = (
-        wide(blk.alnum, nxt.alnum),
+    let (digit, upper, trigger) = (
         wide(blk.digit, nxt.digit),
         wide(blk.upper, nxt.upper),
         wide(blk.trigger, nxt.trigger),
@@ -70,10 +69,8 @@ fn worth_visiting(classes: &ByteClasses<'_>, hot: &[u64], w: usize) -> u64 {
     // IBANs: two uppercase letters, then two digits.
     let iban = upper & upper >> 1 & digit >> 2 & digit >> 3;
     // MAC and IPv6 groups that start with a hex letter: a word of at most 4 bytes followed
-    // by `:` or `-` (here: by any trigger byte).
-    let (a1, a2, a3) = (alnum >> 1, alnum >> 2, alnum >> 3);
-    let short =
-        trigger >> 1 | a1 & trigger >> 2 | a1 & a2 & trigger >> 3 | a1 & a2 & a3 & trigger >> 4;
+    // by `:` or `-` (here: a word start with any trigger byte 1 to 4 bytes after it).
+    let short = trigger >> 1 | trigger >> 2 | trigger >> 3 | trigger >> 4;
     classes.word_starts(w) & (blk.digit | (iban | short) as u64 | hot[w])
 }
 
@@ -81,12 +78,24 @@ fn worth_visiting(classes: &ByteClasses<'_>, hot: &[u64], w: usize) -> u64 {
 /// `out`.
 ///
 /// It visits only the word starts that [`worth_visiting`] selects: digits (numbers), short
-/// words before `:` or `-` (hex groups), two uppercase letters and two digits (IBANs), and
-/// every word of a run of token bytes of at least [`LONG_TOKEN`] bytes that holds an
-/// uppercase letter (where the long-token rules can fire). Any other word start would only
-/// record that its token run was checked, and the runs it could cover are never checked
-/// anyway. After a finding or a claimed span, the scan resumes exactly where it jumped to.
+/// words before a trigger byte (hex groups of MACs and IPv6 addresses), two uppercase
+/// letters and two digits (IBANs), and every word of a run of token bytes of at least
+/// [`LONG_TOKEN`] bytes that holds an uppercase letter (where the long-token rules can
+/// fire). At any other word start no detector can begin, and its token run is too short
+/// or lowercase, so skipping it changes nothing. After a finding or a claimed span, the
+/// scan resumes exactly where it jumped to, mid-word included.
 pub(crate) fn find(
+    text: &str,
+    classes: &ByteClasses<'_>,
+    skip: &[(usize, usize)],
+    out: &mut Vec<Cand>,
+) {
+    find_visiting::<false>(text, classes, skip, out);
+}
+
+/// [`find`], or with `EVERY_WORD` the plain reference it must agree with: every word start
+/// visited, every token run checked.
+fn find_visiting<const EVERY_WORD: bool>(
     text: &str,
     classes: &ByteClasses<'_>,
     skip: &[(usize, usize)],
@@ -95,6 +104,16 @@ pub(crate) fn find(
     let b = text.as_bytes();
     let mut hot = HOT.with(std::cell::Cell::take);
     classes.long_upper_token_runs::<LONG_TOKEN>(&mut hot);
+    if EVERY_WORD {
+        hot.fill(u64::MAX);
+    }
+    let visit = |w: usize| {
+        if EVERY_WORD {
+            classes.word_starts(w)
+        } else {
+            worth_visiting(classes, &hot, w)
+        }
+    };
     let mut i = 0;
     let mut tok_checked = 0;
     // Start of the next claimed span that may cover a word start (none: `usize::MAX`).
@@ -102,7 +121,7 @@ pub(crate) fn find(
     let mut next_claim = skip.first().map_or(usize::MAX, |c| c.0);
     // Word starts of block `w` still to visit.
     let mut w = 0;
-    let mut todo = worth_visiting(classes, &hot, 0);
+    let mut todo = visit(0);
     // Set after a jump: an alphanumeric byte right there is visited even mid-word.
     let mut jumped = false;
     'scan: loop {
@@ -115,7 +134,7 @@ pub(crate) fn find(
                 if w >= classes.len() {
                     break;
                 }
-                todo = worth_visiting(classes, &hot, w);
+                todo = visit(w);
             }
             todo &= u64::MAX << (i % 64);
             while todo == 0 {
@@ -123,7 +142,7 @@ pub(crate) fn find(
                 if w >= classes.len() {
                     break 'scan;
                 }
-                todo = worth_visiting(classes, &hot, w);
+                todo = visit(w);
             }
             i = w * 64 + todo.trailing_zeros() as usize;
             todo &= todo - 1;
@@ -965,4 +984,166 @@ fn iban(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detectors::anchored;
+
+    type Found = Vec<(usize, usize, &'static str, Option<String>)>;
+
+    /// The word scan's findings on `text`, visiting only the word starts worth it and
+    /// visiting every one, after the anchored pass's claims as in `Scrubber::find`.
+    fn both_ways(text: &str) -> (Found, Found) {
+        let classes = ByteClasses::new(text.as_bytes());
+        let mut anchored_cands = Vec::new();
+        anchored::find(text, &classes, &mut anchored_cands);
+        let mut claimed: Vec<(usize, usize)> =
+            anchored_cands.iter().map(|c| (c.start, c.end)).collect();
+        claimed.sort_unstable();
+        let run = |every: bool| {
+            let mut out = Vec::new();
+            if every {
+                find_visiting::<true>(text, &classes, &claimed, &mut out);
+            } else {
+                find_visiting::<false>(text, &classes, &claimed, &mut out);
+            }
+            out.iter()
+                .map(|c| {
+                    (
+                        c.start,
+                        c.end,
+                        c.rule,
+                        c.kind.as_ref().map(|k| k.name().to_owned()),
+                    )
+                })
+                .collect::<Found>()
+        };
+        (run(false), run(true))
+    }
+
+    #[test]
+    fn skipping_word_starts_changes_no_finding() {
+        let mut texts: Vec<String> = Vec::new();
+        for data in [
+            include_str!("../../benches/data/clean_logs.txt"),
+            include_str!("../../benches/data/pii_dense.txt"),
+        ] {
+            texts.push(data.to_owned());
+            texts.extend(data.lines().map(str::to_owned));
+        }
+        // Random strings of the pieces the detectors care about: digit groups, hex, short
+        // words before separators, uppercase-and-digit runs, long mixed-case tokens,
+        // paths, claims from the anchored pass (keys, vendor tokens, e-mails).
+        let atoms: &[&str] = &[
+            "0",
+            "1",
+            "42",
+            "2026",
+            "555",
+            "4111",
+            "0044",
+            "a",
+            "b",
+            "f",
+            "fe80",
+            "ab",
+            "Z",
+            "DE",
+            "GB82",
+            "X9",
+            "q",
+            "xyz",
+            ":",
+            "::",
+            "-",
+            ".",
+            " ",
+            "  ",
+            "(",
+            ")",
+            "+",
+            "/",
+            "_",
+            "=",
+            "==",
+            "@",
+            ",",
+            "#",
+            "\n",
+            "é",
+            "x12",
+            "ext ",
+            "version ",
+            "phone ",
+            "tel:",
+            "SK",
+            "sha256:",
+            "sha512-",
+            "AKIA",
+            "aws ",
+            "secret ",
+            "token=",
+            "password: ",
+            "Bearer ",
+            "ghp_",
+            "sk-",
+            "eyJ",
+            "jane@ex.com",
+            "https://u:p@h/",
+            "/home/",
+            "[IP]",
+            "Qw7bE5Zt",
+            "k9Vd3Jx+Lr2Hm8Nc4Ps6",
+            "AbCdEfGhIjKlMnOpQrStUvWx",
+            "0123456789abcdef",
+            "00:1A:2B:3C:4D:5E",
+            "192.168.1.20",
+            "10T11",
+            "DE89 3704 0044 0532 0130 00",
+            "GB82WEST12345698765432",
+            "+44 20 7946 0958",
+            "4111 1111 1111 1111",
+            "078-05-1120",
+            "fe80::1ff:fe23:4567:890a",
+        ];
+        let mut seed = 0x1234_5678_9ABC_DEF1u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..60_000 {
+            let mut t = String::new();
+            for _ in 0..1 + next(40) {
+                t.push_str(atoms[next(atoms.len())]);
+            }
+            texts.push(t);
+        }
+        // Token-shaped runs (base64, paths, padding) between words: where the long-token
+        // rules fire, and where their runs start at letters no other detector visits.
+        let token_bytes = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=";
+        let glue: &[&str] = &[" ", " x ", "=", ": ", "/", "\n", "\"", " SK", " aws "];
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            for _ in 0..1 + next(4) {
+                t.push_str(glue[next(glue.len())]);
+                let lower_only = next(3) == 0;
+                for _ in 0..next(90) {
+                    let mut c = token_bytes[next(token_bytes.len())];
+                    if lower_only {
+                        c = c.to_ascii_lowercase();
+                    }
+                    t.push(char::from(c));
+                }
+            }
+            texts.push(t);
+        }
+        for t in &texts {
+            let (fast, every) = both_ways(t);
+            assert_eq!(fast, every, "{t:?}");
+        }
+    }
 }
