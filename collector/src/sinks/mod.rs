@@ -16,5 +16,5 @@ pub use self::clickhouse::ClickHouseSink;
 pub use self::local::LocalSink;
 pub use self::posthog::PostHogSink;
 pub use self::runner::{spawn_sink, spawn_sink_with, BatchSource, RunnerOptions};
-pub use self::sink::{DeliveryError, DeliveryFuture, Sink, SinkError};
+pub use self::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
 pub use self::start::{consumer_names, start_all, LOCAL_BATCH, LOCAL_WAIT, POSTHOG_WAIT};

@@ -18,7 +18,7 @@
 //!   stays queued for the next start.
 
 use super::backoff::Backoff;
-use super::sink::{DeliveryError, Sink};
+use super::sink::{Delivered, DeliveryError, Sink};
 use crate::metrics::Metrics;
 use crate::queue::{Batch, QueueError, QueueReader};
 use crate::record::StoredEvent;
@@ -146,8 +146,8 @@ pub fn spawn_sink_with<S: BatchSource>(
 /// What became of one batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    /// The sink stored it.
-    Delivered,
+    /// The sink stored it, except events it refused one at a time (by reason).
+    Delivered(Delivered),
     /// The sink refused it for good, for this reason.
     Dropped(String),
     /// Shutdown came first; leave it queued.
@@ -185,7 +185,7 @@ async fn run<S: BatchSource>(
 
         // Stage 3: deliver, retrying until delivered, dropped or shut down.
         let outcome = if events.is_empty() {
-            Outcome::Delivered
+            Outcome::Delivered(Delivered::all())
         } else {
             deliver_with_retries(
                 &*sink,
@@ -221,9 +221,13 @@ async fn run<S: BatchSource>(
         }
         let n = events.len() as u64;
         match outcome {
-            Outcome::Delivered => {
-                metrics.sink_delivered(name, n);
-                tracing::debug!(sink = name, count = n, "delivered");
+            Outcome::Delivered(delivered) => {
+                let refused = delivered.refused_count().min(n);
+                metrics.sink_delivered(name, n - refused);
+                for (reason, count) in delivered.refused {
+                    metrics.sink_dropped(name, reason, count);
+                }
+                tracing::debug!(sink = name, count = n - refused, "delivered");
             }
             Outcome::Dropped(reason) => metrics.sink_dropped(name, &reason, n),
             Outcome::Interrupted => {}
@@ -345,7 +349,7 @@ pub(crate) async fn deliver_with_retries(
             },
         };
         match result {
-            Ok(()) => return Outcome::Delivered,
+            Ok(delivered) => return Outcome::Delivered(delivered),
             Err(DeliveryError::Permanent { reason }) => {
                 metrics.sink_failed(name);
                 tracing::warn!(sink = name, count = events.len(), reason = %reason, "batch dropped");

@@ -6,13 +6,36 @@ use std::pin::Pin;
 use std::time::Duration;
 
 /// The future returned by [`Sink::deliver`].
-pub type DeliveryFuture<'a> = Pin<Box<dyn Future<Output = Result<(), DeliveryError>> + Send + 'a>>;
+pub type DeliveryFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Delivered, DeliveryError>> + Send + 'a>>;
+
+/// What a successful [`Sink::deliver`] did: every event in the slice is stored downstream
+/// except the ones in `refused`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    /// Events the destination refused for good one at a time (an event too large on its
+    /// own, say), counted under each reason. Empty for sinks that store all or nothing.
+    pub refused: Vec<(&'static str, u64)>,
+}
+
+impl Delivered {
+    /// Everything was stored.
+    pub fn all() -> Self {
+        Delivered::default()
+    }
+
+    /// How many events were refused.
+    pub fn refused_count(&self) -> u64 {
+        self.refused.iter().map(|(_, n)| n).sum()
+    }
+}
 
 /// A destination for queued events. One runner task ([`super::spawn_sink`]) drives each sink,
 /// so `deliver` is never called concurrently on the same sink by the runner.
 ///
-/// `deliver` is all-or-nothing from the runner's point of view: `Ok` means every event in
-/// the slice is stored downstream; a [`DeliveryError::Retryable`] means the same slice will
+/// `deliver` is all-or-nothing from the runner's point of view, but for single events a
+/// sink refuses for good on their own: `Ok` means every event in the slice is stored
+/// downstream except those counted in [`Delivered::refused`]; a [`DeliveryError::Retryable`] means the same slice will
 /// be offered again (so a sink must tolerate seeing events twice — delivery is at least
 /// once); a [`DeliveryError::Permanent`] means the slice is dropped and counted under the
 /// error's reason.

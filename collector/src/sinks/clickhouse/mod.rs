@@ -29,7 +29,7 @@
 
 pub mod schema;
 
-use super::sink::{DeliveryError, DeliveryFuture, Sink, SinkError};
+use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
 use crate::record::StoredEvent;
 use hush_config::ClickHouseConfig;
 use schema::EventRow;
@@ -289,7 +289,8 @@ impl Sink for ClickHouseSink {
                     self.schema_ready.store(false, Ordering::Release);
                 }
                 DeliveryError::retry(describe(&e))
-            })
+            })?;
+            Ok(Delivered::all())
         })
     }
 }

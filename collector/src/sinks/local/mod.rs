@@ -22,7 +22,7 @@
 //! back to its previous length, so a retried batch does not leave a torn line behind. A
 //! crash between the fsync and the queue commit can repeat a batch (at-least-once).
 
-use super::sink::{DeliveryError, DeliveryFuture, Sink, SinkError};
+use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
 use crate::record::StoredEvent;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -83,7 +83,8 @@ impl Sink for LocalSink {
             let dir = self.dir.clone();
             tokio::task::spawn_blocking(move || append_all(&dir, files))
                 .await
-                .map_err(|_| DeliveryError::retry("local writer task failed"))?
+                .map_err(|_| DeliveryError::retry("local writer task failed"))??;
+            Ok(Delivered::all())
         })
     }
 }

@@ -18,17 +18,26 @@
 //! - 2xx: delivered.
 //! - timeouts, connection errors, 408, 429 and 5xx: [`DeliveryError::Retryable`], with
 //!   `Retry-After` (seconds) when the server sent one.
+//! - 413 (payload too large): the request is split in halves, each sent on its own, down
+//!   to single events; an event PostHog refuses even alone is counted under
+//!   `posthog_event_too_large` ([`Delivered::refused`]) and the rest are delivered, so one
+//!   oversized event never costs its neighbours.
 //! - any other status: [`DeliveryError::Permanent`] with reason `posthog_rejected_<status>`;
 //!   logged with the status and count only, never the body (which may echo the payload).
 
 use super::backoff::parse_retry_after;
-use super::sink::{DeliveryError, DeliveryFuture, Sink, SinkError};
+use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
 use crate::record::StoredEvent;
 use hush_config::{PostHogConfig, Secret};
 use serde_json::{json, Value};
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+
+/// The permanent-failure reason of a 413 answer.
+const REJECTED_413: &str = "posthog_rejected_413";
+/// The drop reason of an event PostHog refuses as too large even on its own.
+pub const EVENT_TOO_LARGE: &str = "posthog_event_too_large";
 
 /// Forwards events to PostHog's batch endpoint. See the [module docs](self).
 #[derive(Debug, Clone)]
@@ -104,6 +113,16 @@ impl PostHogSink {
                 reason: format!("posthog answered {code}"),
             });
         }
+        if code == 413 {
+            tracing::debug!(
+                sink = "posthog",
+                count = events.len(),
+                "request too large for PostHog"
+            );
+            return Err(DeliveryError::Permanent {
+                reason: REJECTED_413.into(),
+            });
+        }
         tracing::warn!(
             sink = "posthog",
             status = code,
@@ -121,14 +140,40 @@ impl Sink for PostHogSink {
         "posthog"
     }
 
-    /// Sends `events` in requests of at most `batch_size`. If a later request fails, a retry
+    /// Sends `events` in requests of at most `batch_size`, splitting a request that PostHog
+    /// finds too large (see the [module docs](self)). If a later request fails, a retry
     /// sends the earlier ones again; PostHog deduplicates on `uuid`.
     fn deliver<'a>(&'a self, events: &'a [StoredEvent]) -> DeliveryFuture<'a> {
         Box::pin(async move {
+            let mut too_large = 0u64;
             for chunk in events.chunks(self.batch_size) {
-                self.send(chunk).await?;
+                // Parts still to send, the next one last (so they go in order).
+                let mut parts = vec![chunk];
+                while let Some(part) = parts.pop() {
+                    match self.send(part).await {
+                        Ok(()) => {}
+                        Err(DeliveryError::Permanent { reason }) if reason == REJECTED_413 => {
+                            if part.len() > 1 {
+                                let (first, second) = part.split_at(part.len() / 2);
+                                parts.push(second);
+                                parts.push(first);
+                            } else {
+                                tracing::warn!(
+                                    sink = "posthog",
+                                    "one event is too large for PostHog on its own; dropping it"
+                                );
+                                too_large += 1;
+                            }
+                        }
+                        Err(error) => return Err(error),
+                    }
+                }
             }
-            Ok(())
+            let mut delivered = Delivered::all();
+            if too_large > 0 {
+                delivered.refused.push((EVENT_TOO_LARGE, too_large));
+            }
+            Ok(delivered)
         })
     }
 }

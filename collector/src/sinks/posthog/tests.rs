@@ -21,6 +21,10 @@ type Answer = (u16, Option<&'static str>, Duration);
 #[derive(Default)]
 struct StandIn {
     script: Mutex<VecDeque<Answer>>,
+    /// Bodies over this many bytes get 413, like PostHog's request size limit.
+    max_body: Mutex<Option<usize>>,
+    /// `uuid`s of events in requests answered 2xx, in arrival order.
+    accepted: Mutex<Vec<String>>,
     bodies: Mutex<Vec<Value>>,
     headers: Mutex<Vec<HeaderMap>>,
 }
@@ -30,14 +34,20 @@ async fn batch(
     headers: HeaderMap,
     body: bytes::Bytes,
 ) -> (StatusCode, HeaderMap, &'static str) {
+    let limit = *stand_in.max_body.lock().unwrap();
+    if limit.is_some_and(|max| body.len() > max) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, HeaderMap::new(), "{}");
+    }
     let answer = stand_in.script.lock().unwrap().pop_front();
     let (status, retry_after, delay) = answer.unwrap_or((200, None, Duration::ZERO));
     tokio::time::sleep(delay).await;
-    stand_in
-        .bodies
-        .lock()
-        .unwrap()
-        .push(serde_json::from_slice(&body).unwrap());
+    let parsed: Value = serde_json::from_slice(&body).unwrap();
+    if (200..300).contains(&status) {
+        let uuids = parsed["batch"].as_array().unwrap().iter();
+        let uuids = uuids.map(|e| e["uuid"].as_str().unwrap().to_owned());
+        stand_in.accepted.lock().unwrap().extend(uuids);
+    }
+    stand_in.bodies.lock().unwrap().push(parsed);
     stand_in.headers.lock().unwrap().push(headers);
     let mut out = HeaderMap::new();
     if let Some(after) = retry_after {
@@ -161,7 +171,7 @@ async fn server_errors_are_retried_until_accepted() {
 
     assert_eq!(
         deliver(&sink, &events(3), &metrics).await,
-        Outcome::Delivered
+        Outcome::Delivered(Delivered::all())
     );
 
     assert_eq!(
@@ -183,7 +193,7 @@ async fn timeouts_and_408_are_retried() {
     let metrics = Metrics::default();
     assert_eq!(
         deliver(&sink, &events(1), &metrics).await,
-        Outcome::Delivered
+        Outcome::Delivered(Delivered::all())
     );
     assert_eq!(metrics.sink("posthog").retries, 2);
     // The slow answer arrives at the stand-in too; the delivery itself happened on try 3.
@@ -199,7 +209,7 @@ async fn too_many_requests_honours_retry_after() {
     let start = Instant::now();
     assert_eq!(
         deliver(&sink, &events(1), &metrics).await,
-        Outcome::Delivered
+        Outcome::Delivered(Delivered::all())
     );
     assert!(
         start.elapsed() >= Duration::from_secs(1),
@@ -217,6 +227,95 @@ async fn too_many_requests_honours_retry_after() {
         err,
         DeliveryError::Retryable { retry_after: Some(d), .. } if d == Duration::from_secs(7)
     ));
+}
+
+/// `n` events; those at `big` carry a 64 KiB property.
+fn events_with_big(n: usize, big: &[usize]) -> Vec<StoredEvent> {
+    let mut events = events(n);
+    for &i in big {
+        events[i].event["properties"]["stack"] = json!("x".repeat(64 * 1024));
+    }
+    events
+}
+
+#[tokio::test]
+async fn too_large_requests_are_split_until_they_fit() {
+    let (stand_in, host) = start_stand_in([]).await;
+    // Room for about three small events per request; batch_size is 10.
+    *stand_in.max_body.lock().unwrap() = Some(1_000);
+    let sink = PostHogSink::new(&config(&host)).unwrap();
+    let metrics = Metrics::default();
+
+    assert_eq!(
+        deliver(&sink, &events(12), &metrics).await,
+        Outcome::Delivered(Delivered::all())
+    );
+    let want: Vec<String> = (0..12).map(|i| format!("u{i}")).collect();
+    assert_eq!(
+        *stand_in.accepted.lock().unwrap(),
+        want,
+        "all, once, in order"
+    );
+    let counters = metrics.sink("posthog");
+    assert_eq!(counters.failed, 0);
+    assert!(counters.dropped.is_empty());
+}
+
+#[tokio::test]
+async fn an_event_too_large_alone_is_dropped_and_counted_and_its_neighbours_delivered() {
+    let (stand_in, host) = start_stand_in([]).await;
+    *stand_in.max_body.lock().unwrap() = Some(16 * 1024);
+    let sink = PostHogSink::new(&config(&host)).unwrap();
+    let metrics = Metrics::default();
+
+    assert_eq!(
+        deliver(&sink, &events_with_big(10, &[3, 7]), &metrics).await,
+        Outcome::Delivered(Delivered {
+            refused: vec![(EVENT_TOO_LARGE, 2)]
+        })
+    );
+    let want: Vec<String> = [0, 1, 2, 4, 5, 6, 8, 9]
+        .iter()
+        .map(|i| format!("u{i}"))
+        .collect();
+    assert_eq!(*stand_in.accepted.lock().unwrap(), want);
+}
+
+#[tokio::test]
+async fn the_runner_counts_refused_events_as_dropped_and_the_rest_as_delivered() {
+    use crate::queue::{Queue, QueueOptions};
+    let (stand_in, host) = start_stand_in([]).await;
+    *stand_in.max_body.lock().unwrap() = Some(16 * 1024);
+    let sink: Arc<dyn Sink> = Arc::new(PostHogSink::new(&config(&host)).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path(), QueueOptions::default(), &["posthog"])
+        .await
+        .unwrap();
+    let records: Vec<bytes::Bytes> = events_with_big(6, &[2])
+        .iter()
+        .map(|e| serde_json::to_vec(e).unwrap().into())
+        .collect();
+    queue.append(records).await.unwrap();
+    let metrics = Arc::new(Metrics::default());
+    let (stop, stop_rx) = watch::channel(false);
+    let task = crate::sinks::spawn_sink(
+        sink,
+        queue.reader("posthog").unwrap(),
+        metrics.clone(),
+        stop_rx,
+        10,
+        Duration::from_millis(10),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while metrics.sink("posthog").delivered < 5 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.send(true).unwrap();
+    task.await.unwrap();
+    let counters = metrics.sink("posthog");
+    assert_eq!(counters.delivered, 5);
+    assert_eq!(counters.dropped.get(EVENT_TOO_LARGE), Some(&1));
+    assert_eq!(stand_in.accepted.lock().unwrap().len(), 5);
 }
 
 #[tokio::test]

@@ -85,7 +85,7 @@ impl Sink for FakeSink {
             }
             let mut delivered = self.delivered.lock().unwrap();
             delivered.extend(events.iter().map(|e| e.uuid().to_string()));
-            Ok(())
+            Ok(Delivered::all())
         })
     }
 }
