@@ -30,8 +30,9 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Erases one person's events from ClickHouse: hashes the raw id with the tenant's key,
-    /// deletes the matching rows and waits for the deletion to finish.
+    /// Erases one person's events: hashes the raw id with the tenant's key, removes the
+    /// matching lines from the local sink's day files and deletes the matching ClickHouse
+    /// rows (waiting for the deletion to finish). Safe to run beside `serve`.
     Erase {
         /// A TOML config file with the tenant and `[clickhouse]`.
         #[arg(long)]
@@ -169,21 +170,28 @@ fn erase(config: Option<PathBuf>, tenant: &str, distinct_id: &str) -> anyhow::Re
         .iter()
         .find(|t| t.name == tenant)
         .with_context(|| format!("no tenant named {tenant:?} in the configuration"))?;
-    let clickhouse = config
-        .clickhouse
-        .as_ref()
-        .context("erase needs a [clickhouse] section")?;
+    anyhow::ensure!(
+        config.local.enabled || config.clickhouse.is_some(),
+        "erase needs the local sink or a [clickhouse] section"
+    );
     let hashed =
         hush_collector::pipeline::IdHasher::new(tenant_config.hash_key.expose().as_bytes())
             .hash(&raw);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let sink = hush_collector::sinks::ClickHouseSink::new(clickhouse)?;
-        sink.erase_distinct_id(tenant, &hashed).await
-    })?;
     // The hashed id is what is stored; printing it lets operators confirm, the raw one never.
-    println!("erased tenant {tenant:?} distinct_id {hashed}");
+    if config.local.enabled {
+        let sink = hush_collector::sinks::LocalSink::new(&config.data_dir)?;
+        let removed = sink.erase_distinct_id(tenant, &hashed)?;
+        println!("local: removed {removed} events of tenant {tenant:?} distinct_id {hashed}");
+    }
+    if let Some(clickhouse) = &config.clickhouse {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let sink = hush_collector::sinks::ClickHouseSink::new(clickhouse)?;
+            sink.erase_distinct_id(tenant, &hashed).await
+        })?;
+        println!("clickhouse: erased tenant {tenant:?} distinct_id {hashed}");
+    }
     Ok(ExitCode::SUCCESS)
 }
