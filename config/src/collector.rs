@@ -78,7 +78,8 @@ pub struct PostHogConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClickHouseConfig {
-    /// HTTP endpoint, e.g. `http://127.0.0.1:8123`.
+    /// HTTP(S) endpoint, e.g. `http://127.0.0.1:8123`; `https://` uses TLS with the Mozilla
+    /// root certificates (ClickHouse Cloud: `https://HOST:8443`).
     pub url: String,
     /// Database, created at start if missing. Default `hush`.
     #[serde(default = "default_ch_database")]

@@ -342,6 +342,30 @@ mod tests {
         assert_eq!(describe(&e), "clickhouse bad response");
     }
 
+    /// `https://` URLs speak TLS (ClickHouse Cloud, TLS-terminating proxies): the first
+    /// bytes on the wire are a TLS handshake record, not an HTTP request.
+    #[tokio::test]
+    async fn https_urls_speak_tls() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let first_bytes = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = [0u8; 3];
+            socket.read_exact(&mut head).await.unwrap();
+            head
+        });
+        let sink = ClickHouseSink::new(&config(&format!("https://127.0.0.1:{port}"))).unwrap();
+        let attempt = tokio::time::timeout(Duration::from_secs(5), sink.deliver(&[]));
+        let (head, _) = tokio::join!(
+            tokio::time::timeout(Duration::from_secs(5), first_bytes),
+            attempt
+        );
+        let head = head.expect("the sink never connected").unwrap();
+        // ContentType handshake (22), then TLS major version 3.
+        assert_eq!(head[..2], [0x16, 0x03], "not a TLS ClientHello: {head:?}");
+    }
+
     #[test]
     fn rejects_bad_database_names() {
         let mut config = config("http://127.0.0.1:1");
