@@ -1408,13 +1408,7 @@ mod tests {
             "v1",
         ];
         let seps: &[&str] = &["", "_", "-", ".", "__"];
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::detectors::test_rng(0x2545_F491_4F6C_DD1Du64);
         let mut accepted = 0;
         for _ in 0..200_000 {
             let mut ident = String::new();

@@ -235,18 +235,25 @@ impl<'t> ByteClasses<'t> {
     /// The first non-alphanumeric position at or after `i` (at most the text length).
     #[inline]
     pub(crate) fn next_clear(&self, i: usize) -> usize {
+        self.next_clear_in(i, |b| b.alnum)
+    }
+
+    /// The first position at or after `i` whose bit in `class` is clear (at most the text
+    /// length).
+    #[inline(always)]
+    fn next_clear_in(&self, i: usize, class: impl Fn(&Block) -> u64) -> usize {
         let mut w = i / 64;
         let Some(first) = self.blocks.get(w) else {
             return i;
         };
-        let x = !first.alnum >> (i % 64);
+        let x = !class(first) >> (i % 64);
         if x != 0 {
             return i + x.trailing_zeros() as usize;
         }
         loop {
             w += 1;
             // The last block always has a clear bit, so this stays in bounds.
-            let x = !self.blocks[w].alnum;
+            let x = !class(&self.blocks[w]);
             if x != 0 {
                 return w * 64 + x.trailing_zeros() as usize;
             }
@@ -298,19 +305,7 @@ impl<'t> ByteClasses<'t> {
 
     /// The end of the run of token bytes that holds position `p`.
     fn token_run_end(&self, p: usize) -> usize {
-        let mut w = p / 64;
-        let x = !self.blocks[w].token >> (p % 64);
-        if x != 0 {
-            return p + x.trailing_zeros() as usize;
-        }
-        loop {
-            w += 1;
-            // The last block always has a clear bit.
-            let x = !self.blocks[w].token;
-            if x != 0 {
-                return w * 64 + x.trailing_zeros() as usize;
-            }
-        }
+        self.next_clear_in(p, |b| b.token)
     }
 
     /// Marks in `hot` (one word per block, cleared first) every byte of each run of token
@@ -405,28 +400,18 @@ mod tests {
                 texts.push([b'x', a, c, b'/', a, b'0', c, b'Z', a, c].to_vec());
             }
         }
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::detectors::test_rng(0x9E37_79B9_7F4A_7C15);
         for len in 0..400 {
-            let t: Vec<u8> = (0..len).map(|_| (next() >> 24) as u8).collect();
+            let t: Vec<u8> = (0..len).map(|_| next(256) as u8).collect();
             texts.push(t);
             // Token-heavy texts: long runs with and without uppercase letters.
             let alphabet = b"abcXYZ019_-+/=.,: @";
-            let t: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
+            let t: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
             texts.push(t);
             let alphabet = b"abcdef0123456789-_/";
-            let mut t: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
-            if len > 0 && next() % 2 == 0 {
-                let k = (next() % len as u64) as usize;
+            let mut t: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            if len > 0 && next(2) == 0 {
+                let k = next(len);
                 t[k] = b'Q';
             }
             texts.push(t);

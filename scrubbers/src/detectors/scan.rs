@@ -661,9 +661,7 @@ fn digits(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
     let mut i = s;
     loop {
         let gs = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
+        i = digit_run_end(b, i);
         total += i - gs;
         if total > 19 || ng >= MAX {
             if ng == 0 || i - gs > 19 {
@@ -676,24 +674,9 @@ fn digits(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
         glen[ng] = (i - gs) as u8;
         gend[ng] = i;
         ng += 1;
-        let mut k = i;
-        let mut spaces = 0;
-        let mut flags = 0u8;
-        while k < b.len() && k - i < 4 && matches!(b[k], b' ' | b'-' | b'.' | b'(' | b')') {
-            flags |= match b[k] {
-                b' ' => {
-                    spaces += 1;
-                    1
-                }
-                b'-' => 2,
-                b'.' => 4,
-                _ => 8,
-            };
-            k += 1;
-        }
-        if k == i || k - i > 3 || spaces > 2 || !at(b, k).is_ascii_digit() {
+        let Some((k, flags)) = joining_separator(b, i) else {
             break;
-        }
+        };
         sep_flags[ng - 1] = flags;
         sep_byte[ng - 1] = if k - i == 1 { b[i] } else { 0 };
         i = k;
@@ -733,24 +716,48 @@ fn has_digits(b: &[u8], s: usize, min: usize) -> bool {
     let mut i = s;
     loop {
         let gs = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
+        i = digit_run_end(b, i);
         total += i - gs;
         if total >= min {
             return true;
         }
-        let mut k = i;
-        let mut spaces = 0;
-        while k < b.len() && k - i < 4 && matches!(b[k], b' ' | b'-' | b'.' | b'(' | b')') {
-            spaces += usize::from(b[k] == b' ');
-            k += 1;
+        match joining_separator(b, i) {
+            Some((next, _)) => i = next,
+            None => return false,
         }
-        if k == i || k - i > 3 || spaces > 2 || !at(b, k).is_ascii_digit() {
-            return false;
-        }
-        i = k;
     }
+}
+
+/// The end of the ASCII digits from `i`.
+#[inline]
+fn digit_run_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    i
+}
+
+/// The separator at `i` after a digit group, when it joins another group: 1 to 3 of
+/// `space - . ( )` (at most 2 spaces) followed by a digit. Returns where the next group
+/// starts and the kinds of separator bytes seen (1 space, 2 dash, 4 dot, 8 paren).
+#[inline]
+fn joining_separator(b: &[u8], i: usize) -> Option<(usize, u8)> {
+    let mut k = i;
+    let mut spaces = 0;
+    let mut flags = 0u8;
+    while k < b.len() && k - i < 4 && matches!(b[k], b' ' | b'-' | b'.' | b'(' | b')') {
+        flags |= match b[k] {
+            b' ' => {
+                spaces += 1;
+                1
+            }
+            b'-' => 2,
+            b'.' => 4,
+            _ => 8,
+        };
+        k += 1;
+    }
+    (k > i && k - i <= 3 && spaces <= 2 && at(b, k).is_ascii_digit()).then_some((k, flags))
 }
 
 /// Whether the digit run ending at `end` really ends there (it is not followed by more
@@ -1108,13 +1115,7 @@ mod tests {
             "078-05-1120",
             "fe80::1ff:fe23:4567:890a",
         ];
-        let mut seed = 0x1234_5678_9ABC_DEF1u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::detectors::test_rng(0x1234_5678_9ABC_DEF1u64);
         for _ in 0..60_000 {
             let mut t = String::new();
             for _ in 0..1 + next(40) {
