@@ -120,6 +120,34 @@ async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// A runner started with [`spawn_sink_with`]; [`Running::stop`] signals shutdown and
+/// waits for the runner to end (5 s at most).
+struct Running {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn start<S: BatchSource>(
+    sink: Arc<dyn Sink>,
+    source: S,
+    metrics: &Arc<Metrics>,
+    options: RunnerOptions,
+) -> Running {
+    let (stop, stop_rx) = watch::channel(false);
+    let task = spawn_sink_with(sink, source, metrics.clone(), stop_rx, options);
+    Running { stop, task }
+}
+
+impl Running {
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), self.task)
+            .await
+            .expect("the runner stops promptly")
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn retries_until_delivered_then_commits_and_counts() {
     let queue = FakeQueue::with(
@@ -133,21 +161,10 @@ async fn retries_until_delivered_then_commits_and_counts() {
         ..FakeSink::default()
     });
     let metrics = Arc::new(Metrics::default());
-    let (stop, stop_rx) = watch::channel(false);
-    let task = spawn_sink_with(
-        sink.clone(),
-        queue.clone(),
-        metrics.clone(),
-        stop_rx,
-        options(),
-    );
+    let runner = start(sink.clone(), queue.clone(), &metrics, options());
 
     eventually("the queue to drain", || queue.pending() == 0).await;
-    stop.send(true).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .unwrap()
-        .unwrap();
+    runner.stop().await;
 
     assert_eq!(
         *sink.delivered.lock().unwrap(),
@@ -170,18 +187,10 @@ async fn permanent_failure_drops_and_commits_with_its_reason() {
         ..FakeSink::default()
     });
     let metrics = Arc::new(Metrics::default());
-    let (stop, stop_rx) = watch::channel(false);
-    let task = spawn_sink_with(
-        sink.clone(),
-        queue.clone(),
-        metrics.clone(),
-        stop_rx,
-        options(),
-    );
+    let runner = start(sink.clone(), queue.clone(), &metrics, options());
 
     eventually("the queue to drain", || queue.pending() == 0).await;
-    stop.send(true).unwrap();
-    task.await.unwrap();
+    runner.stop().await;
 
     let counters = metrics.sink("fake");
     assert_eq!(counters.delivered, 0);
@@ -198,25 +207,14 @@ async fn shutdown_during_an_outage_commits_nothing_and_stops_promptly() {
         ..FakeSink::default()
     });
     let metrics = Arc::new(Metrics::default());
-    let (stop, stop_rx) = watch::channel(false);
     let mut options = options();
     // Long backoff: the runner is asleep between attempts when shutdown comes.
     options.backoff_base = Duration::from_secs(60);
     options.backoff_max = Duration::from_secs(60);
-    let task = spawn_sink_with(
-        sink.clone(),
-        queue.clone(),
-        metrics.clone(),
-        stop_rx,
-        options,
-    );
+    let runner = start(sink.clone(), queue.clone(), &metrics, options);
 
     eventually("a failed attempt", || metrics.sink("fake").failed >= 1).await;
-    stop.send(true).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .expect("runner stops without waiting out its backoff")
-        .unwrap();
+    runner.stop().await;
 
     assert_eq!(queue.pending(), 2, "nothing committed");
     assert_eq!(queue.commits.load(Ordering::SeqCst), 0);
@@ -233,19 +231,11 @@ async fn in_flight_delivery_finishes_within_the_grace_period() {
         ..FakeSink::default()
     });
     let metrics = Arc::new(Metrics::default());
-    let (stop, stop_rx) = watch::channel(false);
-    let task = spawn_sink_with(
-        sink.clone(),
-        queue.clone(),
-        metrics.clone(),
-        stop_rx,
-        options(),
-    );
+    let runner = start(sink.clone(), queue.clone(), &metrics, options());
 
     // Signal shutdown while the (slow) attempt is in flight.
     tokio::time::sleep(Duration::from_millis(50)).await;
-    stop.send(true).unwrap();
-    task.await.unwrap();
+    runner.stop().await;
 
     assert_eq!(queue.pending(), 0);
     assert_eq!(metrics.sink("fake").delivered, 1);
@@ -259,23 +249,12 @@ async fn in_flight_delivery_past_the_grace_period_stays_queued() {
         ..FakeSink::default()
     });
     let metrics = Arc::new(Metrics::default());
-    let (stop, stop_rx) = watch::channel(false);
     let mut options = options();
     options.shutdown_grace = Duration::from_millis(100);
-    let task = spawn_sink_with(
-        sink.clone(),
-        queue.clone(),
-        metrics.clone(),
-        stop_rx,
-        options,
-    );
+    let runner = start(sink.clone(), queue.clone(), &metrics, options);
 
     tokio::time::sleep(Duration::from_millis(50)).await;
-    stop.send(true).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .unwrap()
-        .unwrap();
+    runner.stop().await;
 
     assert_eq!(queue.pending(), 1);
     assert_eq!(metrics.sink("fake").delivered, 0);
@@ -330,14 +309,12 @@ mod with_the_real_queue {
             ..FakeSink::default()
         });
         let metrics = Arc::new(Metrics::default());
-        let (stop, stop_rx) = watch::channel(false);
         let mut options = options();
         options.batch = 4;
-        let task = spawn_sink_with(
+        let runner = start(
             sink.clone(),
             queue.reader("fake").unwrap(),
-            metrics.clone(),
-            stop_rx,
+            &metrics,
             options,
         );
 
@@ -346,8 +323,7 @@ mod with_the_real_queue {
             c.delivered + c.dropped.values().sum::<u64>() == 11
         })
         .await;
-        stop.send(true).unwrap();
-        task.await.unwrap();
+        runner.stop().await;
 
         assert_eq!(*sink.delivered.lock().unwrap(), uuids);
         let counters = metrics.sink("fake");
@@ -424,21 +400,13 @@ mod with_the_real_queue {
             .await
             .unwrap();
         let metrics = Arc::new(Metrics::default());
-        let (stop, stop_rx) = watch::channel(false);
         let down = Arc::new(FakeSink {
             failures: usize::MAX,
             ..FakeSink::default()
         });
-        let task = spawn_sink_with(
-            down,
-            queue.reader("fake").unwrap(),
-            metrics.clone(),
-            stop_rx,
-            options(),
-        );
+        let runner = start(down, queue.reader("fake").unwrap(), &metrics, options());
         eventually("a failed attempt", || metrics.sink("fake").failed >= 1).await;
-        stop.send(true).unwrap();
-        task.await.unwrap();
+        runner.stop().await;
         assert_eq!(queue.stats().depth.get("fake"), Some(&2));
         queue.close().await.unwrap();
         drop(queue);
@@ -446,17 +414,14 @@ mod with_the_real_queue {
         // Next start: a working sink gets both.
         let queue = open(tmp.path()).await;
         let up = Arc::new(FakeSink::default());
-        let (stop, stop_rx) = watch::channel(false);
-        let task = spawn_sink_with(
+        let runner = start(
             up.clone(),
             queue.reader("fake").unwrap(),
-            metrics.clone(),
-            stop_rx,
+            &metrics,
             options(),
         );
         eventually("delivery", || metrics.sink("fake").delivered == 2).await;
-        stop.send(true).unwrap();
-        task.await.unwrap();
+        runner.stop().await;
         assert_eq!(*up.delivered.lock().unwrap(), ["u1", "u2"]);
         assert_eq!(queue.stats().depth.get("fake"), Some(&0));
         queue.close().await.unwrap();
