@@ -74,6 +74,15 @@ fn every_event(t: &Telemetry) {
     t.prompt_sent("hello model", "gpt-4o");
 }
 
+/// Captures every event on a client that is off, drops it, and checks that it opened no
+/// connection (beyond the `before` already counted) and wrote no file.
+fn sends_and_writes_nothing(t: Telemetry, collector: &Collector, before: usize, dirs: &Dirs) {
+    every_event(&t);
+    drop(t);
+    assert_eq!(collector.connections(), before);
+    assert!(dirs.created().is_empty());
+}
+
 fn names(events: &[Value]) -> Vec<String> {
     events
         .iter()
@@ -185,10 +194,7 @@ fn unparsable_value_means_off_and_names_the_variable() {
         "{error}"
     );
     assert!(!error.contains("maybe"));
-    every_event(&t);
-    drop(t);
-    assert_eq!(collector.connections(), 0);
-    assert!(dirs.created().is_empty());
+    sends_and_writes_nothing(t, &collector, 0, &dirs);
 }
 
 #[test]
@@ -221,10 +227,7 @@ fn process_environment_overrides_dotenv() {
     let status = t.status();
     assert_eq!(status.level, Level::Off);
     assert_eq!(status.source, Some(Source::Environment));
-    every_event(&t);
-    drop(t);
-    assert_eq!(collector.connections(), before);
-    assert!(dirs.created().is_empty());
+    sends_and_writes_nothing(t, &collector, before, &dirs);
 }
 
 #[test]

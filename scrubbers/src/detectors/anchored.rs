@@ -1,9 +1,10 @@
-//! Detectors triggered by literal anchors, found with one byte scan (see `find`).
+//! Detectors triggered by literal anchors, visited at word starts and trigger bytes (see
+//! `find`).
 
 use super::keys::{classify_key, is_secret_value};
 use super::{
-    cand, is_alnum, is_word, ByteClasses, Cand, PRIO_KV, PRIO_PII, PRIO_PROTECTED, PRIO_STRUCTURED,
-    PRIO_VENDOR,
+    at, cand, is_alnum, is_word, prev, ByteClasses, Cand, PRIO_KV, PRIO_PII, PRIO_PROTECTED,
+    PRIO_STRUCTURED, PRIO_VENDOR,
 };
 use crate::kind::Kind;
 
@@ -54,10 +55,11 @@ enum Vendor {
 //   value after a separator, so stems are looked for backwards from `=` and `:` (and in
 //   `--flag value` identifiers), not in every word.
 //
-// So one loop over the set bits of the word-start and trigger-byte maps (see
-// `classes`) visits each rare byte and each word start, and nothing else. Matching is leftmost and non-overlapping like the automaton it
-// replaces: bytes of a matched anchor start no other anchor, and anchors inside a span
-// claimed by an earlier structured detector are skipped.
+// So one loop over the set bits of the word-start and trigger-byte maps (see `classes`)
+// visits each rare byte and each word start, and nothing else. Matching is leftmost and
+// non-overlapping like the automaton it replaces: bytes of a matched anchor start no
+// other anchor, and anchors inside a span claimed by an earlier structured detector are
+// skipped.
 
 const ALNUM: u8 = 1;
 /// First byte of a word-start anchor (see [`word_anchor`]).
@@ -521,20 +523,6 @@ fn key_ident(text: &str, is: usize, ie: usize, st: &mut Scan<'_, '_>, out: &mut 
             return;
         }
         p += len;
-    }
-}
-
-#[inline]
-fn at(b: &[u8], i: usize) -> u8 {
-    b.get(i).copied().unwrap_or(0)
-}
-
-#[inline]
-fn prev(b: &[u8], i: usize) -> u8 {
-    if i == 0 {
-        0
-    } else {
-        b[i - 1]
     }
 }
 

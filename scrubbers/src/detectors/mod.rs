@@ -165,6 +165,22 @@ fn paint(text: &str, cluster: &mut [Cand], out: &mut Vec<Cand>) {
     out[base..].sort_unstable_by_key(|c| c.start);
 }
 
+/// The byte at `i`, or 0 past the end.
+#[inline]
+pub(crate) fn at(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+/// The byte before `i`, or 0 at the start.
+#[inline]
+pub(crate) fn prev(b: &[u8], i: usize) -> u8 {
+    if i == 0 {
+        0
+    } else {
+        b[i - 1]
+    }
+}
+
 /// ASCII alphanumeric.
 #[inline]
 pub(crate) fn is_alnum(b: u8) -> bool {

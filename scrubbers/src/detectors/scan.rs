@@ -2,23 +2,9 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::{cand, is_alnum, ByteClasses, Cand, PRIO_GENERIC, PRIO_PII, PRIO_VENDOR};
+use super::{at, cand, is_alnum, prev, ByteClasses, Cand, PRIO_GENERIC, PRIO_PII, PRIO_VENDOR};
 use crate::kind::Kind;
 use crate::validate::{iban_mod97, is_base64_of_text, luhn, shannon_entropy};
-
-#[inline]
-fn at(b: &[u8], i: usize) -> u8 {
-    b.get(i).copied().unwrap_or(0)
-}
-
-#[inline]
-fn prev(b: &[u8], i: usize) -> u8 {
-    if i == 0 {
-        0
-    } else {
-        b[i - 1]
-    }
-}
 
 const F_DIGIT: u8 = 1;
 const F_HEX: u8 = 2;
