@@ -75,6 +75,19 @@ fn unique_db(name: &str) -> String {
     format!("e2e_{name}_{}", std::process::id())
 }
 
+/// Waits until the PostHog stand-in holds `n` distinct events; returns all it received.
+async fn posthog_gets(
+    posthog: &PostHogStandIn,
+    n: usize,
+    what: &str,
+) -> anyhow::Result<Vec<Value>> {
+    until(what, WAIT, || async {
+        let events = posthog.events();
+        (uuids(&events).len() >= n).then_some(events)
+    })
+    .await
+}
+
 fn uuids(events: &[Value]) -> HashSet<String> {
     events
         .iter()
@@ -93,11 +106,7 @@ async fn events_reach_both_sinks_scrubbed_and_hashed() -> anyhow::Result<()> {
     let n = 120;
     send_range(&collector.url, 0..n).await?;
 
-    let events = until("PostHog stand-in to get every event", WAIT, || async {
-        let events = posthog.events();
-        (uuids(&events).len() >= n).then_some(events)
-    })
-    .await?;
+    let events = posthog_gets(&posthog, n, "PostHog stand-in to get every event").await?;
     until("ClickHouse to hold every event", WAIT, || async {
         (ch_count(&ch, &db, "count()").await == Some(n as u64)).then_some(())
     })
@@ -184,13 +193,10 @@ async fn posthog_outage_then_recovery_loses_nothing() -> anyhow::Result<()> {
     let collector = InProcess::start(dir.path(), &config(Some(&posthog.url()), None)).await?;
     let n = 200;
     send_range(&collector.url, 0..n).await?;
-    let events = until(
+    let events = posthog_gets(
+        &posthog,
+        n,
         "PostHog stand-in to recover and get every event",
-        WAIT,
-        || async {
-            let events = posthog.events();
-            (uuids(&events).len() >= n).then_some(events)
-        },
     )
     .await?;
     assert!(posthog.requests() > 6, "the stand-in failed requests first");
@@ -251,15 +257,7 @@ async fn sigkill_after_ack_then_restart_delivers_everything() -> anyhow::Result<
 
     posthog.fail_next(0, 503);
     tokio::task::block_in_place(|| collector.restart());
-    let events = until(
-        "every acknowledged event after the restart",
-        WAIT,
-        || async {
-            let events = posthog.events();
-            (uuids(&events).len() >= n).then_some(events)
-        },
-    )
-    .await?;
+    let events = posthog_gets(&posthog, n, "every acknowledged event after the restart").await?;
     let expected: HashSet<String> = (0..n).map(uuid_for).collect();
     assert_eq!(uuids(&events), expected);
     collector.terminate();

@@ -137,6 +137,28 @@ impl Drop for Collector {
     }
 }
 
+/// Reads what the peer sent into `buf`: `Some(true)` with data, `Some(false)` when the
+/// read timed out, `None` when the connection is over (closed or failed).
+fn read_some(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<bool> {
+    let mut chunk = [0u8; 8192];
+    match stream.read(&mut chunk) {
+        Ok(0) => None,
+        Ok(n) => {
+            buf.extend_from_slice(&chunk[..n]);
+            Some(true)
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            Some(false)
+        }
+        Err(_) => None,
+    }
+}
+
 fn serve(mut stream: TcpStream, inner: &Inner) {
     stream.set_nonblocking(false).ok();
     stream
@@ -157,16 +179,8 @@ fn serve(mut stream: TcpStream, inner: &Inner) {
             }
         }
         let Some(head_end) = find(&buf, b"\r\n\r\n") else {
-            let mut chunk = [0u8; 8192];
-            match stream.read(&mut chunk) {
-                Ok(0) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) => {}
-                Err(_) => return,
+            if read_some(&mut stream, &mut buf).is_none() {
+                return;
             }
             continue;
         };
@@ -183,21 +197,10 @@ fn serve(mut stream: TcpStream, inner: &Inner) {
             .and_then(|(_, v)| v.parse().ok())
             .unwrap_or(0);
         while buf.len() < head_end + 4 + len {
-            let mut chunk = [0u8; 8192];
-            match stream.read(&mut chunk) {
-                Ok(0) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    if inner.stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                }
-                Err(_) => return,
+            match read_some(&mut stream, &mut buf) {
+                None => return,
+                Some(false) if inner.stop.load(Ordering::SeqCst) => return,
+                Some(_) => {}
             }
         }
         let raw: Vec<u8> = buf.drain(..head_end + 4 + len).skip(head_end + 4).collect();
