@@ -198,17 +198,8 @@ impl Shared {
         st.flush_seq += 1;
         let mine = st.flush_seq;
         self.wake.notify_all();
-        loop {
-            let now = Instant::now();
-            if st.flushed_seq >= mine || !st.running || now >= deadline {
-                return st.queue.len() + st.in_flight.len();
-            }
-            st = self
-                .changed
-                .wait_timeout(st, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
+        let st = self.wait_for(st, deadline, |s| s.flushed_seq >= mine || !s.running);
+        st.queue.len() + st.in_flight.len()
     }
 
     /// Tells the worker to send until `spool_at` and then spool the rest; waits until it
@@ -221,13 +212,26 @@ impl Shared {
         }
         st.spool_at = Some(spool_at);
         self.wake.notify_all();
+        let st = self.wait_for(st, deadline, |s| !s.running);
+        if st.running {
+            st.queue.len() + st.in_flight.len()
+        } else {
+            0
+        }
+    }
+
+    /// Waits for the worker's changes until `done` holds or `deadline` passes; returns the
+    /// lock either way.
+    fn wait_for<'a>(
+        &self,
+        mut st: MutexGuard<'a, State>,
+        deadline: Instant,
+        done: impl Fn(&State) -> bool,
+    ) -> MutexGuard<'a, State> {
         loop {
             let now = Instant::now();
-            if !st.running {
-                return 0;
-            }
-            if now >= deadline {
-                return st.queue.len() + st.in_flight.len();
+            if done(&st) || now >= deadline {
+                return st;
             }
             st = self
                 .changed
