@@ -16,6 +16,16 @@ fn bin() -> Command {
     cmd
 }
 
+/// `hush-collector check-config --config PATH`.
+fn check_config(path: &std::path::Path) -> std::process::Output {
+    bin()
+        .arg("check-config")
+        .arg("--config")
+        .arg(path)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn check_config_prints_redacted_settings_or_the_error() {
     let dir = TempDir::new().unwrap();
@@ -25,12 +35,7 @@ fn check_config_prints_redacted_settings_or_the_error() {
         "[[tenants]]\nname = \"a\"\napi_key = \"phc_cli_key\"\nhash_key = \"cli-hash-key-0123456789abcdef0123456789\"\n",
     )
     .unwrap();
-    let out = bin()
-        .arg("check-config")
-        .arg("--config")
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = check_config(&path);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -43,12 +48,7 @@ fn check_config_prints_redacted_settings_or_the_error() {
     );
 
     std::fs::write(&path, "listen = \"nowhere\"\n").unwrap();
-    let out = bin()
-        .arg("check-config")
-        .arg("--config")
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = check_config(&path);
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("listen") && err.contains("hush.toml"), "{err}");
