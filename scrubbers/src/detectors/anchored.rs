@@ -1090,6 +1090,38 @@ fn cookie_pairs(b: &[u8], mut i: usize, out: &mut Vec<Cand>) {
     }
 }
 
+/// A vendor token that is its prefix and then a body: alphanumerics and `extra` bytes, at
+/// least `min_len` of them, of two character classes or more when `mixed`.
+struct BodyRule {
+    extra: &'static [u8],
+    min_len: usize,
+    mixed: bool,
+    kind: Kind,
+}
+
+/// The body rule of the vendors that need nothing more (the others are matched in
+/// [`vendor`]).
+fn body_rule(v: Vendor) -> Option<BodyRule> {
+    let rule = |extra: &'static [u8], min_len, mixed, kind| BodyRule {
+        extra,
+        min_len,
+        mixed,
+        kind,
+    };
+    Some(match v {
+        Vendor::GithubClassic => rule(b"", 30, false, Kind::GithubToken),
+        Vendor::GithubPat => rule(b"_", 22, false, Kind::GithubToken),
+        Vendor::Gitlab => rule(b"_-", 20, false, Kind::GitlabToken),
+        Vendor::Google => rule(b"_-", 30, false, Kind::GoogleApiKey),
+        Vendor::Stripe => rule(b"", 16, false, Kind::StripeKey),
+        Vendor::StripeWebhook => rule(b"", 24, false, Kind::StripeKey),
+        Vendor::Npm => rule(b"", 30, true, Kind::NpmToken),
+        Vendor::HuggingFace => rule(b"", 30, true, Kind::HuggingfaceToken),
+        Vendor::PosthogPersonal => rule(b"_", 30, false, Kind::PosthogPersonalKey),
+        Vendor::OpenAi | Vendor::Aws | Vendor::Slack | Vendor::Sendgrid => return None,
+    })
+}
+
 fn vendor(
     text: &str,
     classes: &ByteClasses<'_>,
@@ -1124,27 +1156,6 @@ fn vendor(
             };
             (kind, end)
         }
-        Vendor::GithubClassic => {
-            let end = body_end(e, b"");
-            if end - e < 30 {
-                return;
-            }
-            (Kind::GithubToken, end)
-        }
-        Vendor::GithubPat => {
-            let end = body_end(e, b"_");
-            if end - e < 22 {
-                return;
-            }
-            (Kind::GithubToken, end)
-        }
-        Vendor::Gitlab => {
-            let end = body_end(e, b"_-");
-            if end - e < 20 {
-                return;
-            }
-            (Kind::GitlabToken, end)
-        }
         Vendor::Aws => {
             let mut i = e;
             while i < b.len() && (b[i].is_ascii_uppercase() || b[i].is_ascii_digit()) {
@@ -1154,13 +1165,6 @@ fn vendor(
                 return;
             }
             (Kind::AwsAccessKey, i)
-        }
-        Vendor::Google => {
-            let end = body_end(e, b"_-");
-            if end - e < 30 {
-                return;
-            }
-            (Kind::GoogleApiKey, end)
         }
         Vendor::Slack => {
             let mut i = e;
@@ -1178,41 +1182,6 @@ fn vendor(
             }
             (Kind::SlackToken, end)
         }
-        Vendor::Stripe => {
-            let end = body_end(e, b"");
-            if end - e < 16 {
-                return;
-            }
-            (Kind::StripeKey, end)
-        }
-        Vendor::StripeWebhook => {
-            let end = body_end(e, b"");
-            if end - e < 24 {
-                return;
-            }
-            (Kind::StripeKey, end)
-        }
-        Vendor::Npm => {
-            let end = body_end(e, b"");
-            if end - e < 30 || !mixed(&b[e..end]) {
-                return;
-            }
-            (Kind::NpmToken, end)
-        }
-        Vendor::HuggingFace => {
-            let end = body_end(e, b"");
-            if end - e < 30 || !mixed(&b[e..end]) {
-                return;
-            }
-            (Kind::HuggingfaceToken, end)
-        }
-        Vendor::PosthogPersonal => {
-            let end = body_end(e, b"_");
-            if end - e < 30 {
-                return;
-            }
-            (Kind::PosthogPersonalKey, end)
-        }
         Vendor::Sendgrid => {
             let e1 = body_end(e, b"_-");
             if e1 - e < 16 || at(b, e1) != b'.' {
@@ -1223,6 +1192,16 @@ fn vendor(
                 return;
             }
             (Kind::SendgridKey, e2)
+        }
+        simple => {
+            let Some(rule) = body_rule(simple) else {
+                return;
+            };
+            let end = body_end(e, rule.extra);
+            if end - e < rule.min_len || (rule.mixed && !mixed(&b[e..end])) {
+                return;
+            }
+            (rule.kind, end)
         }
     };
     out.push(cand(s, end, kind, "vendor_token", PRIO_VENDOR));
