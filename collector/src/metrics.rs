@@ -67,6 +67,9 @@ fn bump(map: &Mutex<BTreeMap<String, u64>>, key: &str, n: u64) {
     *map.entry(key.to_string()).or_default() += n;
 }
 
+/// A per-sink counter in the exposition: name, help text, and its value in the counters.
+type PerSinkCounter = (&'static str, &'static str, fn(&SinkCounters) -> u64);
+
 impl Metrics {
     /// Counts `n` events dropped for `reason`.
     pub fn dropped(&self, reason: &str, n: u64) {
@@ -222,41 +225,28 @@ impl Metrics {
             }
         }
         let sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        counter(
-            &mut out,
-            "hush_sink_delivered_total",
-            "Events delivered, per sink.",
-        );
-        for (sink, c) in &sinks {
-            let _ = writeln!(
-                out,
-                "hush_sink_delivered_total{{sink=\"{sink}\"}} {}",
-                c.delivered
-            );
-        }
-        counter(
-            &mut out,
-            "hush_sink_failed_total",
-            "Failed delivery attempts, per sink.",
-        );
-        for (sink, c) in &sinks {
-            let _ = writeln!(
-                out,
-                "hush_sink_failed_total{{sink=\"{sink}\"}} {}",
-                c.failed
-            );
-        }
-        counter(
-            &mut out,
-            "hush_sink_retries_total",
-            "Delivery retries, per sink.",
-        );
-        for (sink, c) in &sinks {
-            let _ = writeln!(
-                out,
-                "hush_sink_retries_total{{sink=\"{sink}\"}} {}",
-                c.retries
-            );
+        let per_sink: [PerSinkCounter; 3] = [
+            (
+                "hush_sink_delivered_total",
+                "Events delivered, per sink.",
+                |c| c.delivered,
+            ),
+            (
+                "hush_sink_failed_total",
+                "Failed delivery attempts, per sink.",
+                |c| c.failed,
+            ),
+            (
+                "hush_sink_retries_total",
+                "Delivery retries, per sink.",
+                |c| c.retries,
+            ),
+        ];
+        for (name, help, value) in per_sink {
+            counter(&mut out, name, help);
+            for (sink, c) in &sinks {
+                let _ = writeln!(out, "{name}{{sink=\"{sink}\"}} {}", value(c));
+            }
         }
         counter(
             &mut out,
@@ -291,5 +281,38 @@ impl Metrics {
         );
         let _ = writeln!(out, "hush_request_duration_seconds_count {count}");
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_lists_per_sink_counters_in_prometheus_text() {
+        let metrics = Metrics::default();
+        metrics.sink_delivered("posthog", 5);
+        metrics.sink_failed("posthog");
+        metrics.sink_retry("posthog");
+        metrics.sink_dropped("posthog", "posthog_event_too_large", 2);
+        metrics.sink_delivered("local", 7);
+        let text = metrics.render();
+        for line in [
+            "# TYPE hush_events_received_total counter",
+            "hush_events_received_total 0",
+            "# HELP hush_sink_delivered_total Events delivered, per sink.",
+            "# TYPE hush_sink_delivered_total counter",
+            "hush_sink_delivered_total{sink=\"local\"} 7",
+            "hush_sink_delivered_total{sink=\"posthog\"} 5",
+            "hush_sink_failed_total{sink=\"local\"} 0",
+            "hush_sink_failed_total{sink=\"posthog\"} 1",
+            "hush_sink_retries_total{sink=\"posthog\"} 1",
+            "hush_sink_dropped_total{sink=\"posthog\",reason=\"posthog_event_too_large\"} 2",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
+        }
     }
 }
