@@ -17,35 +17,28 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    /// A top-level string field of the event, or `""`.
+    fn str_field(&self, key: &str) -> &str {
+        self.event.get(key).and_then(|v| v.as_str()).unwrap_or("")
+    }
+
     /// The event's name.
     pub fn name(&self) -> &str {
-        self.event
-            .get("event")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
+        self.str_field("event")
     }
 
     /// The event's (hashed) distinct id.
     pub fn distinct_id(&self) -> &str {
-        self.event
-            .get("distinct_id")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
+        self.str_field("distinct_id")
     }
 
     /// The event's uuid.
     pub fn uuid(&self) -> &str {
-        self.event
-            .get("uuid")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
+        self.str_field("uuid")
     }
 
     /// The event's timestamp (RFC 3339).
     pub fn timestamp(&self) -> &str {
-        self.event
-            .get("timestamp")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
+        self.str_field("timestamp")
     }
 }
