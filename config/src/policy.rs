@@ -44,6 +44,9 @@ const NEVER_PROPERTIES: &[&str] = &[
     "ai_output",
     "ai_output_choices",
     "ai_output_text",
+    "ai_output_content",
+    "ai_output_message",
+    "ai_output_messages",
     "ai_completion",
     "assistant_response",
     "assistant_message",
@@ -69,8 +72,10 @@ const NEVER_PROPERTIES: &[&str] = &[
     "forwarded_for",
 ];
 
-/// Normalised property-name prefixes that are never forwarded.
-const NEVER_PROPERTY_PREFIXES: &[&str] = &["geoip_", "ai_output_"];
+/// Normalised property-name prefixes that are never forwarded. Not `ai_output_`: PostHog's
+/// LLM-analytics metadata (`$ai_output_tokens`) shares it with generated output, which is
+/// listed by name above.
+const NEVER_PROPERTY_PREFIXES: &[&str] = &["geoip_"];
 
 /// Words that, in an event name, say the event carries a generated answer...
 const OUTPUT_WORDS: &[&str] = &[
@@ -284,6 +289,16 @@ mod tests {
             "model",
             "max_tokens",
             "$ai_input_tokens",
+            "$ai_output_tokens",
+            "$ai_latency",
+            "$ai_model",
+            "$ai_provider",
+            "$ai_http_status",
+            "$ai_total_cost_usd",
+            "$ai_output_cost_usd",
+            "$ai_input_cost_usd",
+            "$ai_trace_id",
+            "$ai_span_id",
             "duration_ms",
             "os",
             "$telemetry_level",

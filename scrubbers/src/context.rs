@@ -12,6 +12,11 @@ pub struct ScrubContext {
     pub(crate) counts: BTreeMap<String, u64>,
     /// False for throwaway contexts whose counts nobody reads.
     pub(crate) counting: bool,
+    /// While an event is walked: the contextual values redacted so far, so that their
+    /// other copies in the event are redacted too. Emptied when the walk ends.
+    pub(crate) found: Vec<(crate::Kind, String)>,
+    /// Whether to fill `found`.
+    pub(crate) remember: bool,
 }
 
 impl Default for ScrubContext {
@@ -20,6 +25,8 @@ impl Default for ScrubContext {
             hash_key: None,
             counts: BTreeMap::new(),
             counting: true,
+            found: Vec::new(),
+            remember: false,
         }
     }
 }
@@ -61,6 +68,16 @@ impl ScrubContext {
     /// Forgets the counts, keeping the hash key.
     pub fn reset_counts(&mut self) {
         self.counts.clear();
+    }
+
+    /// Remembers a contextual value redacted while an event is walked.
+    pub(crate) fn remember(&mut self, kind: &crate::Kind, value: &str) {
+        if self.remember
+            && value.len() >= crate::repeat::MIN_LEN
+            && !self.found.iter().any(|(_, v)| v == value)
+        {
+            self.found.push((kind.clone(), value.to_owned()));
+        }
     }
 
     pub(crate) fn record(&mut self, kind: &str) {

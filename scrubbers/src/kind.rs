@@ -1,186 +1,74 @@
 //! Kinds of detected data, redaction actions and findings.
+//!
+//! Built-in kinds are not listed here: they come from the detector catalogue
+//! ([`crate::catalogue`]), which declares each once with its name and placeholder.
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
+
+/// The definition of a built-in kind: one row of the catalogue's kind table.
+#[derive(Debug)]
+pub(crate) struct KindDef {
+    /// Stable snake_case name (`"email"`, `"github_token"`).
+    pub name: &'static str,
+    /// What replaces a span under [`Redaction::Placeholder`].
+    pub placeholder: &'static str,
+    /// The kind's own default action; `None` follows the scrubber's default.
+    pub action: Option<Redaction>,
+}
 
 /// What a detected span is.
 ///
 /// Every built-in kind has a stable snake_case [`name`](Kind::name) used in configuration
 /// (`ScrubberBuilder::action`, `ScrubberBuilder::disable`), in redaction counts and in
-/// placeholders such as `[REDACTED:github_token]`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Kind {
-    /// An email address (`[EMAIL]`).
-    Email,
-    /// A phone number in international or national format (`[PHONE]`).
-    Phone,
-    /// An IPv4 address (`[IP]`). Loopback, unspecified and broadcast addresses are kept.
-    Ipv4,
-    /// An IPv6 address (`[IP]`). `::` and `::1` are kept.
-    Ipv6,
-    /// A Luhn-valid payment card number (`[CREDIT_CARD]`).
-    CreditCard,
-    /// A mod-97-valid IBAN (`[IBAN]`).
-    Iban,
-    /// A US social security number (`[SSN]`).
-    Ssn,
-    /// A MAC address (`[MAC]`).
-    MacAddress,
-    /// A user name: the user part of a home path or the user of URL credentials (`[USER]`).
-    Username,
-    /// The password of `scheme://user:password@host` URL credentials.
-    UrlPassword,
-    /// A value stored under a password-like key (`password=`, `DB_PASS:` …).
-    Password,
-    /// A value stored under a token-like key (`access_token=`, `csrftoken:` …).
-    Token,
-    /// A value stored under an API-key-like key (`api_key`, `x-api-key` …).
-    ApiKey,
-    /// A value stored under a secret-like key (`client_secret`, `private_key`, `credentials` …).
-    Secret,
-    /// A cookie or session value.
-    Cookie,
-    /// The credential after `Bearer` (or `Token`) in an authorization header or text.
-    BearerToken,
-    /// The credential after `Basic` in an authorization header.
-    BasicAuth,
-    /// A JSON Web Token (`eyJ….eyJ….sig`).
-    Jwt,
-    /// A PEM private key block, complete or truncated.
-    PrivateKey,
-    /// An OpenAI API key (`sk-`, `sk-proj-`, `sk-svcacct-`, `sk-admin-`).
-    OpenaiKey,
-    /// An Anthropic API key (`sk-ant-`).
-    AnthropicKey,
-    /// A GitHub token (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`).
-    GithubToken,
-    /// A GitLab personal access token (`glpat-`).
-    GitlabToken,
-    /// An AWS access key id (`AKIA…`, `ASIA…` …).
-    AwsAccessKey,
-    /// A 40-character AWS secret access key near an AWS or secret keyword.
-    AwsSecretKey,
-    /// A Google API key (`AIza…`).
-    GoogleApiKey,
-    /// A Slack token (`xoxb-`, `xoxp-` …).
-    SlackToken,
-    /// The secret path of a Slack incoming-webhook URL.
-    SlackWebhook,
-    /// The secret path of a Discord webhook URL.
-    DiscordWebhook,
-    /// A Stripe secret, restricted or webhook-signing key (`sk_live_`, `rk_live_`, `whsec_` …).
-    /// Publishable keys (`pk_…`) are public by design and kept.
-    StripeKey,
-    /// An npm access token (`npm_`).
-    NpmToken,
-    /// A Hugging Face token (`hf_`).
-    HuggingfaceToken,
-    /// A PostHog personal API key (`phx_`). Project keys (`phc_`) are public and kept.
-    PosthogPersonalKey,
-    /// A SendGrid API key (`SG.….…`).
-    SendgridKey,
-    /// A Twilio API key SID (`SK` + 32 hex).
-    TwilioKey,
-    /// A long, high-entropy, mixed-case alphanumeric string that looks like a credential.
-    HighEntropySecret,
-    /// A person's name reported by a plugged-in [`NameDetector`](crate::NameDetector).
-    PersonName,
-    /// A match of a custom rule from configuration, named by the rule.
+/// placeholders such as `[REDACTED:github_token]`. The structural kinds are associated
+/// constants (`Kind::EMAIL`); vendor-token kinds come from the catalogue's token rows and
+/// are found with [`Kind::from_name`]; [`Kind::custom`] names a custom rule's kind.
+#[derive(Clone)]
+pub struct Kind(pub(crate) Repr);
+
+#[derive(Clone)]
+pub(crate) enum Repr {
+    BuiltIn(&'static KindDef),
     Custom(Arc<str>),
 }
 
-/// All built-in kinds, in declaration order.
-pub(crate) const BUILT_IN: &[Kind] = &[
-    Kind::Email,
-    Kind::Phone,
-    Kind::Ipv4,
-    Kind::Ipv6,
-    Kind::CreditCard,
-    Kind::Iban,
-    Kind::Ssn,
-    Kind::MacAddress,
-    Kind::Username,
-    Kind::UrlPassword,
-    Kind::Password,
-    Kind::Token,
-    Kind::ApiKey,
-    Kind::Secret,
-    Kind::Cookie,
-    Kind::BearerToken,
-    Kind::BasicAuth,
-    Kind::Jwt,
-    Kind::PrivateKey,
-    Kind::OpenaiKey,
-    Kind::AnthropicKey,
-    Kind::GithubToken,
-    Kind::GitlabToken,
-    Kind::AwsAccessKey,
-    Kind::AwsSecretKey,
-    Kind::GoogleApiKey,
-    Kind::SlackToken,
-    Kind::SlackWebhook,
-    Kind::DiscordWebhook,
-    Kind::StripeKey,
-    Kind::NpmToken,
-    Kind::HuggingfaceToken,
-    Kind::PosthogPersonalKey,
-    Kind::SendgridKey,
-    Kind::TwilioKey,
-    Kind::HighEntropySecret,
-    Kind::PersonName,
-];
-
 impl Kind {
+    /// A built-in kind from its definition.
+    pub(crate) const fn built_in(def: &'static KindDef) -> Kind {
+        Kind(Repr::BuiltIn(def))
+    }
+
+    /// The kind of a custom rule named `name` (placeholder `[REDACTED:<name>]`).
+    pub fn custom(name: &str) -> Kind {
+        Kind(Repr::Custom(Arc::from(name)))
+    }
+
+    /// Whether this is a custom rule's kind.
+    pub fn is_custom(&self) -> bool {
+        matches!(self.0, Repr::Custom(_))
+    }
+
     /// The stable snake_case name of this kind (`"email"`, `"github_token"`, or a custom
     /// rule's name).
     pub fn name(&self) -> &str {
-        match self {
-            Kind::Email => "email",
-            Kind::Phone => "phone",
-            Kind::Ipv4 => "ipv4",
-            Kind::Ipv6 => "ipv6",
-            Kind::CreditCard => "credit_card",
-            Kind::Iban => "iban",
-            Kind::Ssn => "ssn",
-            Kind::MacAddress => "mac_address",
-            Kind::Username => "username",
-            Kind::UrlPassword => "url_password",
-            Kind::Password => "password",
-            Kind::Token => "token",
-            Kind::ApiKey => "api_key",
-            Kind::Secret => "secret",
-            Kind::Cookie => "cookie",
-            Kind::BearerToken => "bearer_token",
-            Kind::BasicAuth => "basic_auth",
-            Kind::Jwt => "jwt",
-            Kind::PrivateKey => "private_key",
-            Kind::OpenaiKey => "openai_key",
-            Kind::AnthropicKey => "anthropic_key",
-            Kind::GithubToken => "github_token",
-            Kind::GitlabToken => "gitlab_token",
-            Kind::AwsAccessKey => "aws_access_key",
-            Kind::AwsSecretKey => "aws_secret_key",
-            Kind::GoogleApiKey => "google_api_key",
-            Kind::SlackToken => "slack_token",
-            Kind::SlackWebhook => "slack_webhook",
-            Kind::DiscordWebhook => "discord_webhook",
-            Kind::StripeKey => "stripe_key",
-            Kind::NpmToken => "npm_token",
-            Kind::HuggingfaceToken => "huggingface_token",
-            Kind::PosthogPersonalKey => "posthog_personal_key",
-            Kind::SendgridKey => "sendgrid_key",
-            Kind::TwilioKey => "twilio_key",
-            Kind::HighEntropySecret => "high_entropy_secret",
-            Kind::PersonName => "person_name",
-            Kind::Custom(name) => name,
+        match &self.0 {
+            Repr::BuiltIn(def) => def.name,
+            Repr::Custom(name) => name,
         }
     }
 
     /// Looks up a built-in kind by its [`name`](Kind::name).
     pub fn from_name(name: &str) -> Option<Kind> {
-        BUILT_IN.iter().find(|k| k.name() == name).cloned()
+        crate::catalogue::kind_by_name(name)
+    }
+
+    /// Every built-in kind: the structural ones, then the vendor-token kinds.
+    pub fn all() -> Vec<Kind> {
+        crate::catalogue::all_kinds()
     }
 
     /// The typed placeholder that replaces this kind under [`Redaction::Placeholder`].
@@ -190,25 +78,60 @@ impl Kind {
         s
     }
 
+    /// The kind's own default action from the catalogue, if it has one.
+    pub(crate) fn own_action(&self) -> Option<Redaction> {
+        match &self.0 {
+            Repr::BuiltIn(def) => def.action,
+            Repr::Custom(_) => None,
+        }
+    }
+
     pub(crate) fn write_placeholder(&self, out: &mut String) {
-        let fixed = match self {
-            Kind::Email => "[EMAIL]",
-            Kind::Phone => "[PHONE]",
-            Kind::Ipv4 | Kind::Ipv6 => "[IP]",
-            Kind::CreditCard => "[CREDIT_CARD]",
-            Kind::Iban => "[IBAN]",
-            Kind::Ssn => "[SSN]",
-            Kind::MacAddress => "[MAC]",
-            Kind::Username => "[USER]",
-            Kind::PersonName => "[NAME]",
-            other => {
+        match &self.0 {
+            Repr::BuiltIn(def) => out.push_str(def.placeholder),
+            Repr::Custom(name) => {
                 out.push_str("[REDACTED:");
-                out.push_str(other.name());
+                out.push_str(name);
                 out.push(']');
-                return;
             }
-        };
-        out.push_str(fixed);
+        }
+    }
+}
+
+// Identity is the name: built-in names are unique in the catalogue and custom names may
+// not reuse them.
+impl PartialEq for Kind {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Kind {}
+
+impl Hash for Kind {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name().hash(state);
+    }
+}
+
+impl PartialOrd for Kind {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Kind {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.name().cmp(other.name())
+    }
+}
+
+impl fmt::Debug for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Repr::BuiltIn(def) => write!(f, "Kind({})", def.name),
+            Repr::Custom(name) => write!(f, "Kind::custom({name})"),
+        }
     }
 }
 
@@ -241,7 +164,7 @@ pub struct Finding {
     pub kind: Kind,
     /// Byte range of the span in the scanned text (always on `char` boundaries).
     pub range: Range<usize>,
-    /// Identifier of the rule that produced the span (e.g. `"email"`, `"key_value"`,
-    /// `"vendor_token"`, or `"custom"`), so reviewers can see why it was redacted.
+    /// The catalogue rule that produced the span (e.g. `"email"`, `"key_value"`,
+    /// `"github_classic_pat"`, or `"custom"`), so reviewers can see why it was redacted.
     pub rule: &'static str,
 }

@@ -42,14 +42,18 @@
 //! ```
 #![warn(missing_docs)]
 
+mod catalogue;
 mod context;
+mod decode;
 mod detectors;
 mod error;
 mod json;
 mod kind;
+mod repeat;
 mod scrubber;
 mod validate;
 
+pub use catalogue::{rules, RuleInfo};
 pub use context::ScrubContext;
 pub use error::ScrubError;
 pub use json::add_summary;

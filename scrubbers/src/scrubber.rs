@@ -11,12 +11,12 @@ use regex::Regex;
 use crate::context::ScrubContext;
 use crate::detectors::{self, cand, Cand, PRIO_CUSTOM, PRIO_PII};
 use crate::error::ScrubError;
-use crate::kind::{Finding, Kind, Redaction, BUILT_IN};
+use crate::kind::{Finding, Kind, Redaction};
 
 /// A pluggable detector for person names (or any other free-text entity).
 ///
 /// hush ships no name recognition; this is the seam for a dictionary or model-backed
-/// detector. Spans it reports are redacted as [`Kind::PersonName`] (`[NAME]`).
+/// detector. Spans it reports are redacted as [`Kind::PERSON_NAME`] (`[NAME]`).
 pub trait NameDetector: Send + Sync {
     /// Appends the byte ranges of names found in `text` to `out`. Ranges must lie on
     /// `char` boundaries of `text`; invalid ranges are ignored.
@@ -92,6 +92,20 @@ fn random_key() -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
+/// The built-in detectors over `text`: the anchored pass, then the word scan outside the
+/// spans it claimed.
+fn detect(text: &str, cands: &mut Vec<Cand>) {
+    let classes = detectors::ByteClasses::new(text.as_bytes());
+    detectors::anchors::find(text, &classes, cands);
+    let mut claimed = detectors::take_spans();
+    if !cands.is_empty() {
+        claimed.extend(cands.iter().map(|c| (c.start, c.end)));
+        claimed.sort_unstable();
+    }
+    detectors::scan::find(text, &classes, &claimed, cands);
+    detectors::put_spans(claimed);
+}
+
 impl Scrubber {
     /// A builder starting from all built-in detectors and [`Redaction::Placeholder`].
     pub fn builder() -> ScrubberBuilder {
@@ -117,15 +131,20 @@ impl Scrubber {
             return Vec::new();
         }
         let mut cands = Vec::with_capacity(8);
-        let classes = detectors::ByteClasses::new(text.as_bytes());
-        detectors::anchored::find(text, &classes, &mut cands);
-        let mut claimed = detectors::take_spans();
-        if !cands.is_empty() {
-            claimed.extend(cands.iter().map(|c| (c.start, c.end)));
-            claimed.sort_unstable();
+        detect(text, &mut cands);
+        // Encoded text (`%40`, `\u0040`, zero-width, fullwidth): scanned again decoded,
+        // findings mapped back onto the encoded bytes.
+        if let Some(decoded) = crate::decode::decode(text) {
+            let mut inner = Vec::new();
+            detect(&decoded.text, &mut inner);
+            for mut c in inner {
+                if let Some((s, e)) = decoded.original(c.start, c.end) {
+                    c.start = s;
+                    c.end = e;
+                    cands.push(c);
+                }
+            }
         }
-        detectors::scan::find(text, &classes, &claimed, &mut cands);
-        detectors::put_spans(claimed);
         for rule in &self.inner.custom {
             for m in rule.regex.find_iter(text) {
                 if !m.is_empty() {
@@ -151,7 +170,7 @@ impl Scrubber {
                     cands.push(cand(
                         r.start,
                         r.end,
-                        Kind::PersonName,
+                        Kind::PERSON_NAME,
                         "name_detector",
                         PRIO_PII,
                     ));
@@ -165,15 +184,24 @@ impl Scrubber {
                     .is_none_or(|k| !self.inner.disabled.contains(k))
             });
         }
-        detectors::resolve(text, cands)
+        let mut found = detectors::resolve(text, cands);
+        if !found.is_empty() && crate::repeat::add_repeats(text, &mut found) {
+            // Repeats never overlap what was found, but two repeated values may overlap.
+            found = detectors::resolve(text, found);
+        }
+        found
     }
 
     /// The action configured for `kind`.
+    ///
+    /// The builder's action for the kind wins, then the kind's own action in the
+    /// catalogue, then the builder's default action.
     pub fn action_for(&self, kind: &Kind) -> Redaction {
         self.inner
             .actions
             .get(kind)
             .copied()
+            .or_else(|| kind.own_action())
             .unwrap_or(self.inner.default_action)
     }
 
@@ -193,16 +221,36 @@ impl Scrubber {
         if cands.is_empty() {
             return Cow::Borrowed(text);
         }
+        if ctx.remember {
+            for c in cands
+                .iter()
+                .filter(|c| crate::repeat::is_contextual(c, text))
+            {
+                if let Some(kind) = &c.kind {
+                    ctx.remember(kind, &text[c.start..c.end]);
+                }
+            }
+        }
+        Cow::Owned(self.redact_cands(text, &cands, ctx))
+    }
+
+    /// `text` with every candidate span redacted.
+    pub(crate) fn redact_cands(
+        &self,
+        text: &str,
+        cands: &[Cand],
+        ctx: &mut ScrubContext,
+    ) -> String {
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
-        for c in &cands {
+        for c in cands {
             let Some(kind) = &c.kind else { continue };
             out.push_str(&text[last..c.start]);
             self.redact_into(kind, &text[c.start..c.end], ctx, &mut out);
             last = c.end;
         }
         out.push_str(&text[last..]);
-        Cow::Owned(out)
+        out
     }
 
     /// Redacts `value` as a whole as `kind` (used for values under secret keys).
@@ -242,8 +290,11 @@ impl Scrubber {
     /// Walks every string in the JSON value at any depth (object keys too), scrubbing in
     /// place. String values stored under secret-like keys (`password`, `api_key`,
     /// `client_secret`, …) are redacted whole when they look like secrets.
+    ///
+    /// A value found only by its context (behind a key, after `Bearer`) is redacted at
+    /// every other place in `value` where it appears too.
     pub fn scrub_json(&self, value: &mut serde_json::Value, ctx: &mut ScrubContext) {
-        crate::json::walk(self, value, ctx);
+        crate::json::scrub_event(self, value, ctx);
     }
 }
 
@@ -289,7 +340,7 @@ impl ScrubberBuilder {
         self
     }
 
-    /// Adds a custom regex rule. Matches are redacted as [`Kind::Custom`] named `name`
+    /// Adds a custom regex rule. Matches are redacted as [`Kind::custom`] named `name`
     /// (placeholder `[REDACTED:<name>]`). Names use ASCII letters, digits, `_`, `-`, `.`.
     pub fn custom_rule(mut self, name: &str, pattern: &str, action: Redaction) -> Self {
         self.custom
@@ -346,7 +397,7 @@ impl ScrubberBuilder {
                 && name
                     .bytes()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
-                && BUILT_IN.iter().all(|k| k.name() != name)
+                && Kind::from_name(&name).is_none()
                 && seen.insert(name.clone());
             if !valid {
                 return Err(ScrubError::InvalidRuleName {
@@ -363,7 +414,7 @@ impl ScrubberBuilder {
                         _ => "invalid regular expression syntax",
                     },
                 })?;
-            let kind = Kind::Custom(Arc::from(name.as_str()));
+            let kind = Kind::custom(&name);
             actions.insert(kind.clone(), action);
             custom.push(CustomRule { kind, regex });
         }

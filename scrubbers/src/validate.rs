@@ -22,6 +22,22 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
 }
 
 /// IBAN mod-97 check over an uppercase alphanumeric IBAN without spaces.
+/// CRC-32 (IEEE 802.3, as zlib computes it), bit by bit: it only runs on token candidates.
+pub(crate) fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
 pub(crate) fn iban_mod97(iban: &[u8]) -> bool {
     if iban.len() < 15 || iban.len() > 34 {
         return false;
@@ -113,6 +129,12 @@ pub(crate) fn is_base64_of_text(s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crc32_known_values() {
+        assert_eq!(crc32(b""), 0);
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
 
     #[test]
     fn luhn_known_values() {

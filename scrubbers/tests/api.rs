@@ -62,7 +62,7 @@ fn disable_and_custom_rules() {
         "[REDACTED:ticket] by a@example.com"
     );
     let f = s.find("see TICKET-999");
-    assert_eq!(f[0].kind, Kind::Custom(Arc::from("ticket")));
+    assert_eq!(f[0].kind, Kind::custom("ticket"));
     assert_eq!(f[0].range, 4..14);
     assert_eq!(f[0].rule, "custom");
 }

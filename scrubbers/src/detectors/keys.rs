@@ -44,9 +44,94 @@ fn segments(ident: &str, buf: &mut [u8; 64], segs: &mut [(u8, u8); 12]) -> usize
     n
 }
 
+/// What a key name says about its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KeyClass {
+    /// The kind a secret value behind the key is redacted as.
+    pub kind: Kind,
+    /// The key names a secret only loosely (`key`, `sig`, `auth`, `session`, `pat`,
+    /// `private`): its value must also look random (see [`is_secret_value`]).
+    pub weak: bool,
+}
+
+/// `<word>_key` names that are not secrets: database, cache and map keys, public keys.
+const PLAIN_KEYS: &[&[u8]] = &[
+    b"public",
+    b"primary",
+    b"foreign",
+    b"sort",
+    b"partition",
+    b"cache",
+    b"lookup",
+    b"idempotency",
+    b"routing",
+    b"shard",
+    b"object",
+    b"item",
+    b"row",
+    b"column",
+    b"unique",
+    b"composite",
+    b"i18n",
+    b"translation",
+    b"map",
+    b"dict",
+    b"index",
+    b"group",
+    b"record",
+    b"table",
+    b"field",
+    b"label",
+    b"dedup",
+    b"dedupe",
+    b"query",
+    b"hot",
+    b"short",
+    b"keyboard",
+    b"pub",
+    b"ssh",
+    b"gpg",
+    b"pgp",
+    b"react",
+    b"list",
+    b"event",
+    b"message",
+    b"redis",
+    b"bucket",
+    b"s3",
+    b"file",
+    b"path",
+    b"config",
+    b"setting",
+    b"locale",
+    b"lang",
+    b"order",
+    b"range",
+    b"lock",
+    b"cursor",
+    b"page",
+    b"next",
+    b"prev",
+    b"parent",
+    b"child",
+    b"node",
+    b"entity",
+    b"model",
+    b"type",
+    b"schema",
+    b"metric",
+    b"tag",
+    b"name",
+    b"user",
+    b"sequence",
+    b"batch",
+    b"job",
+    b"task",
+];
+
 /// Classifies a key name (`DB_PASSWORD`, `x-api-key`, `AWS_SECRET_ACCESS_KEY`) as holding
 /// a secret of some kind, or `None` for ordinary keys and metadata about secrets.
-pub(crate) fn classify_key(ident: &str) -> Option<Kind> {
+pub(crate) fn classify_key(ident: &str) -> Option<KeyClass> {
     if ident.len() > 64 {
         return None;
     }
@@ -67,37 +152,47 @@ pub(crate) fn classify_key(ident: &str) -> Option<Kind> {
     let last = seg(n - 1);
     let has = |s: &[u8]| (0..n).any(|i| seg(i) == s);
     let prev: &[u8] = if n >= 2 { seg(n - 2) } else { b"" };
-    let kind = match last {
-        b"password" | b"passwd" | b"pwd" | b"pass" | b"passphrase" | b"pw" => Kind::Password,
-        b"secret" if has(b"aws") => Kind::AwsSecretKey,
-        b"secret" | b"credentials" | b"credential" | b"creds" => Kind::Secret,
-        b"token" | b"jwt" => Kind::Token,
-        b"apikey" => Kind::ApiKey,
-        b"cookie" | b"cookies" => Kind::Cookie,
-        b"session" | b"sessionid" | b"sid" if n <= 2 => Kind::Cookie,
-        b"authorization" | b"auth" => Kind::BearerToken,
+    let strong = |kind| Some(KeyClass { kind, weak: false });
+    let weak = |kind| Some(KeyClass { kind, weak: true });
+    match last {
+        b"password" | b"passwd" | b"pwd" | b"pass" | b"passphrase" | b"pw" => {
+            strong(Kind::PASSWORD)
+        }
+        b"secret" if has(b"aws") => strong(Kind::AWS_SECRET_KEY),
+        b"secret" | b"credentials" | b"credential" | b"creds" => strong(Kind::SECRET),
+        b"token" | b"jwt" => strong(Kind::TOKEN),
+        b"pat" => weak(Kind::TOKEN),
+        b"apikey" => strong(Kind::API_KEY),
+        b"signature" | b"sig" => weak(Kind::SECRET),
+        b"private" => weak(Kind::SECRET),
+        b"cookie" | b"cookies" => strong(Kind::COOKIE),
+        b"session" | b"sessionid" | b"sid" if n <= 2 => weak(Kind::COOKIE),
+        b"authorization" => strong(Kind::BEARER_TOKEN),
+        b"auth" => weak(Kind::BEARER_TOKEN),
         b"key" => match prev {
-            b"api" => Kind::ApiKey,
-            b"access" | b"secret" if has(b"aws") && has(b"secret") => Kind::AwsSecretKey,
+            b"" => weak(Kind::SECRET),
+            b"api" => strong(Kind::API_KEY),
+            b"access" | b"secret" if has(b"aws") => strong(Kind::AWS_SECRET_KEY),
             b"secret" | b"private" | b"signing" | b"master" | b"encryption" | b"client"
             | b"session" | b"auth" | b"license" | b"service" | b"account" | b"app" | b"webhook"
-            | b"admin" => Kind::Secret,
-            b"access" if has(b"secret") => Kind::Secret,
-            _ => return None,
+            | b"admin" | b"access" | b"hmac" | b"crypto" | b"decryption" | b"jwt" => {
+                strong(Kind::SECRET)
+            }
+            p if PLAIN_KEYS.contains(&p) => None,
+            _ => weak(Kind::SECRET),
         },
-        l if l.ends_with(b"password") || l.ends_with(b"passwd") => Kind::Password,
-        l if l.ends_with(b"secret") => Kind::Secret,
-        l if l.ends_with(b"token") => Kind::Token,
-        l if l.ends_with(b"apikey") => Kind::ApiKey,
+        l if l.ends_with(b"password") || l.ends_with(b"passwd") => strong(Kind::PASSWORD),
+        l if l.ends_with(b"secret") => strong(Kind::SECRET),
+        l if l.ends_with(b"token") => strong(Kind::TOKEN),
+        l if l.ends_with(b"apikey") => strong(Kind::API_KEY),
         l if l.ends_with(b"secretkey")
             || l.ends_with(b"privatekey")
             || l.ends_with(b"accesskey") =>
         {
-            Kind::Secret
+            strong(Kind::SECRET)
         }
-        _ => return None,
-    };
-    Some(kind)
+        _ => None,
+    }
 }
 
 /// Lowercase values that are statuses, types or booleans rather than secrets.
@@ -161,11 +256,110 @@ const NOT_SECRET_WORDS: &[&str] = &[
     "too",
     "and",
     "or",
+    "changeme",
+    "changeit",
+    "change_me",
+    "include",
+    "omit",
+    "same-origin",
+    "default",
+    "enabled",
+    "disabled",
+    "none",
+    "public",
+    "private",
+    "internal",
+    "inline",
+    "environment",
+    "keychain",
+    "keyring",
+    "oauth",
+    "oauth2",
+    "saml",
+    "ldap",
+    "sso",
+    "jwt",
+    "apikey",
+    "api_key",
+    "session",
+    "cookie",
+    "header",
+    "query",
+    "body",
+    "form",
+    "file",
+    "env",
+    "unknown",
+    "rotated",
+    "generated",
+    "pending",
+    "active",
+    "inactive",
+    "secure",
+    "insecure",
+    "strict",
+    "lax",
+    "httponly",
+    "unlimited",
+    "disabled",
+    "sha256",
+    "sha512",
+    "hs256",
+    "rs256",
+    "es256",
+    "base64",
+    "hex",
+    "utf-8",
+    "utf8",
 ];
 
-/// Whether `v`, found under a key classified as `kind`, is shaped like a secret rather than
-/// a counter, a boolean, a status word, a template or an already redacted placeholder.
-pub(crate) fn is_secret_value(kind: &Kind, v: &str) -> bool {
+/// Where a value stands, for [`is_secret_value`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ValueContext {
+    /// A URL query parameter (`?apikey=…&`): short values count.
+    pub query: bool,
+}
+
+/// Values that point at a secret instead of holding one: environment and config lookups.
+const REFERENCE_PREFIXES: &[&str] = &[
+    "process.env",
+    "os.environ",
+    "os.getenv",
+    "import.meta.env",
+    "system.getenv",
+    "env.",
+    "env[",
+    "env(",
+    "secrets.",
+    "vars.",
+    "config.",
+    "settings.",
+    "self.",
+    "this.",
+    "args.",
+    "opts.",
+    "options.",
+    "params.",
+    "props.",
+    "req.",
+    "request.",
+    "ctx.",
+    "context.",
+    "getenv(",
+    "deno.env",
+    "vault:",
+    "ssm:",
+    "arn:aws:secretsmanager",
+];
+
+/// Whether `v`, found under a key classified as `key`, is shaped like a secret rather than
+/// a counter, a boolean, a status word, a template, a reference to a secret stored
+/// elsewhere, a documentation placeholder or an already redacted placeholder.
+///
+/// Behind a key that names a credential, any alphabet counts (all digits, all hex, one
+/// case, inner spaces); behind a weak key (`key`, `sig`, `auth`…) the value must look
+/// random.
+pub(crate) fn is_secret_value(key: &KeyClass, v: &str, at: ValueContext) -> bool {
     let v = v.trim();
     if v.is_empty() || v.len() > 8192 {
         return false;
@@ -180,111 +374,228 @@ pub(crate) fn is_secret_value(kind: &Kind, v: &str) -> bool {
         || v.starts_with("{{")
         || v.starts_with("%(")
         || v.starts_with("%s")
+        || v.starts_with("#{")
         || (b[0] == b'<' && b[b.len() - 1] == b'>')
-        || v.starts_with("process.env")
-        || v.starts_with("os.environ")
         || (b[0] == b'$'
             && b.len() > 1
             && b[1..]
                 .iter()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_'))
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'_'))
+        || REFERENCE_PREFIXES
+            .iter()
+            .any(|p| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
     {
         return false;
     }
-    // Masks: ****, xxxx, ••••.
+    // A call (`getenv("X")`, `read_secret(…)`): a lookup, not the value.
+    if let Some(open) = v.find('(') {
+        if open > 0
+            && v[..open]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':'))
+        {
+            return false;
+        }
+    }
+    // An environment variable's name (`GITHUB_TOKEN`): a reference.
+    if b.len() >= 3
+        && b.contains(&b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+        && b.iter().filter(|c| c.is_ascii_digit()).count() <= 1
+    {
+        return false;
+    }
+    // Masks and documentation placeholders: ****, xxxx, ••••, EXAMPLE, your-key-here.
     if v.chars()
-        .all(|c| c == '*' || c == 'x' || c == 'X' || c == '•' || c == '.')
+        .all(|c| c == '*' || c == 'x' || c == 'X' || c == '•' || c == '.' || c == '-')
+        || super::vendor::is_placeholder_body(b)
     {
         return false;
     }
-    if v.len() <= 10 && NOT_SECRET_WORDS.iter().any(|w| w.eq_ignore_ascii_case(v)) {
+    if v.len() <= 12 && NOT_SECRET_WORDS.iter().any(|w| w.eq_ignore_ascii_case(v)) {
+        return false;
+    }
+    if PUBLIC_PREFIXES.iter().any(|p| v.starts_with(p)) || is_placeholder_phrase(b) {
         return false;
     }
     let all_digits = b.iter().all(u8::is_ascii_digit);
     let numberish = b
         .iter()
         .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E'));
-    match kind {
-        Kind::Password => {
-            if all_digits {
-                return b.len() >= 4;
-            }
-            if numberish && b.len() < 4 {
-                return false;
-            }
-            b.len() >= 3
+    if key.weak {
+        return looks_random(b);
+    }
+    if key.kind == Kind::PASSWORD {
+        if all_digits {
+            return b.len() >= 4;
         }
-        _ => {
-            if numberish {
-                return false;
-            }
-            if b.len() < 8 {
-                return false;
-            }
-            // A plain word or a sentence is not a credential; a credential has digits,
-            // mixed case or symbols, or is long.
-            let (mut has_digit, mut has_upper, mut has_lower) = (false, false, false);
-            let (mut has_symbol, mut has_space) = (false, false);
-            for &c in b {
-                match c {
-                    b'0'..=b'9' => has_digit = true,
-                    b'A'..=b'Z' => has_upper = true,
-                    b'a'..=b'z' => has_lower = true,
-                    b' ' => has_space = true,
-                    b'_' | b'-' => {}
-                    _ => has_symbol = true,
-                }
-            }
-            if has_space {
-                return false;
-            }
-            has_digit || (has_upper && has_lower) || has_symbol || b.len() >= 24
+        if numberish && b.len() < 4 {
+            return false;
+        }
+        return b.len() >= 3;
+    }
+    if all_digits {
+        // Counters, ports, timeouts are short; numeric credentials (PINs aside) are not.
+        return b.len() >= 8;
+    }
+    if numberish {
+        return false;
+    }
+    let min = if at.query { 4 } else { 6 };
+    if b.len() < min {
+        return false;
+    }
+    if v.contains(char::is_whitespace) {
+        // `FlyV1 fm2_…`: a scheme word and a credential. Prose is not a credential.
+        return v.split_whitespace().any(|w| looks_random(w.as_bytes()));
+    }
+    true
+}
+
+/// Keys that are public by design: PostHog project keys, Stripe publishable keys, PubNub
+/// publish and subscribe keys, Mapbox and Langfuse public keys, SSH public keys.
+const PUBLIC_PREFIXES: &[&str] = &[
+    "phc_",
+    "pk_live_",
+    "pk_test_",
+    "pub-c-",
+    "sub-c-",
+    "pk.eyJ",
+    "pk-lf-",
+    "ssh-rsa ",
+    "ssh-ed25519 ",
+    "ecdsa-sha2-",
+];
+
+/// Words that make a lowercase value a stand-in (`test_key`, `sandbox-secret`,
+/// `whsec_test_secret`).
+const PLACEHOLDER_WORDS: &[&[u8]] = &[
+    b"test",
+    b"secret",
+    b"key",
+    b"token",
+    b"password",
+    b"passwd",
+    b"sandbox",
+    b"demo",
+    b"fake",
+    b"dummy",
+    b"example",
+    b"sample",
+    b"changeme",
+    b"placeholder",
+    b"mock",
+    b"todo",
+    b"dev",
+    b"local",
+    b"my",
+    b"your",
+    b"here",
+    b"value",
+    b"api",
+    b"default",
+];
+
+/// A value of lowercase words (no digits) of which one is a stand-in word.
+fn is_placeholder_phrase(b: &[u8]) -> bool {
+    b.iter()
+        .all(|c| c.is_ascii_lowercase() || matches!(c, b'_' | b'-' | b'.'))
+        && b.split(|c| matches!(c, b'_' | b'-' | b'.'))
+            .filter(|w| !w.is_empty())
+            .any(|w| PLACEHOLDER_WORDS.contains(&w))
+        && b.iter().any(|c| matches!(c, b'_' | b'-' | b'.'))
+}
+
+/// Does `b` look like generated key material rather than a word, a name or a number?
+pub(crate) fn looks_random(b: &[u8]) -> bool {
+    if b.len() < 8 {
+        return false;
+    }
+    let (mut digit, mut upper, mut lower, mut symbol, mut space) = (0, 0, 0, 0, false);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => digit += 1,
+            b'A'..=b'Z' => upper += 1,
+            b'a'..=b'z' => lower += 1,
+            b' ' | b'\t' => space = true,
+            _ => symbol += 1,
         }
     }
+    if space {
+        return false;
+    }
+    let letters = upper + lower;
+    let hex = b.iter().all(u8::is_ascii_hexdigit);
+    (hex && b.len() >= 16 && digit > 0 && letters > 0)
+        || (digit > 0 && letters > 0 && b.len() >= 10)
+        || (upper > 0 && lower > 0 && b.len() >= 16 && digit + symbol > 0)
+        || (digit == b.len() && b.len() >= 12)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn kind(ident: &str) -> Option<Kind> {
+        classify_key(ident).map(|k| k.kind)
+    }
+
     #[test]
     fn keys() {
-        assert_eq!(classify_key("DB_PASSWORD"), Some(Kind::Password));
-        assert_eq!(classify_key("password"), Some(Kind::Password));
-        assert_eq!(
-            classify_key("AWS_SECRET_ACCESS_KEY"),
-            Some(Kind::AwsSecretKey)
-        );
-        assert_eq!(
-            classify_key("aws_secret_access_key"),
-            Some(Kind::AwsSecretKey)
-        );
-        assert_eq!(classify_key("x-api-key"), Some(Kind::ApiKey));
-        assert_eq!(classify_key("apiKey"), Some(Kind::ApiKey));
-        assert_eq!(classify_key("client_secret"), Some(Kind::Secret));
-        assert_eq!(classify_key("refresh_token"), Some(Kind::Token));
-        assert_eq!(classify_key("csrftoken"), Some(Kind::Token));
-        assert_eq!(classify_key("Authorization"), Some(Kind::BearerToken));
-        assert_eq!(classify_key("max_tokens"), None);
-        assert_eq!(classify_key("$ai_input_tokens"), None);
-        assert_eq!(classify_key("token_count"), None);
-        assert_eq!(classify_key("password_min_length"), None);
-        assert_eq!(classify_key("$session_id"), None);
-        assert_eq!(classify_key("bypass"), None);
-        assert_eq!(classify_key("author"), None);
-        assert_eq!(classify_key("key"), None);
-        assert_eq!(classify_key("primary_key"), None);
+        assert_eq!(kind("DB_PASSWORD"), Some(Kind::PASSWORD));
+        assert_eq!(kind("password"), Some(Kind::PASSWORD));
+        assert_eq!(kind("AWS_SECRET_ACCESS_KEY"), Some(Kind::AWS_SECRET_KEY));
+        assert_eq!(kind("aws_secret_access_key"), Some(Kind::AWS_SECRET_KEY));
+        assert_eq!(kind("x-api-key"), Some(Kind::API_KEY));
+        assert_eq!(kind("apiKey"), Some(Kind::API_KEY));
+        assert_eq!(kind("client_secret"), Some(Kind::SECRET));
+        assert_eq!(kind("refresh_token"), Some(Kind::TOKEN));
+        assert_eq!(kind("csrftoken"), Some(Kind::TOKEN));
+        assert_eq!(kind("Authorization"), Some(Kind::BEARER_TOKEN));
+        assert_eq!(kind("accessKey"), Some(Kind::SECRET));
+        assert_eq!(kind("X-Amz-Signature"), Some(Kind::SECRET));
+        assert_eq!(kind("sig"), Some(Kind::SECRET));
+        assert_eq!(kind("GITHUB_PAT"), Some(Kind::TOKEN));
+        assert!(classify_key("key").is_some_and(|k| k.weak));
+        assert!(classify_key("license_key").is_some_and(|k| !k.weak));
+        assert_eq!(kind("max_tokens"), None);
+        assert_eq!(kind("$ai_input_tokens"), None);
+        assert_eq!(kind("token_count"), None);
+        assert_eq!(kind("password_min_length"), None);
+        assert_eq!(kind("$session_id"), None);
+        assert_eq!(kind("bypass"), None);
+        assert_eq!(kind("author"), None);
+        assert_eq!(kind("primary_key"), None);
+        assert_eq!(kind("public_key"), None);
+        assert_eq!(kind("monkey"), None);
     }
 
     #[test]
     fn values() {
-        assert!(is_secret_value(&Kind::Password, "hunter2"));
-        assert!(!is_secret_value(&Kind::Password, "true"));
-        assert!(!is_secret_value(&Kind::Password, "8"));
-        assert!(!is_secret_value(&Kind::Password, "[REDACTED:password]"));
-        assert!(!is_secret_value(&Kind::Token, "4096"));
-        assert!(!is_secret_value(&Kind::Token, "expired"));
-        assert!(is_secret_value(&Kind::Token, "abc123def456"));
-        assert!(!is_secret_value(&Kind::Token, "${GITHUB_TOKEN}"));
+        let at = ValueContext::default();
+        let password = classify_key("password").unwrap();
+        let token = classify_key("token").unwrap();
+        let key = classify_key("key").unwrap();
+        assert!(is_secret_value(&password, "hunter2", at));
+        assert!(!is_secret_value(&password, "true", at));
+        assert!(!is_secret_value(&password, "8", at));
+        assert!(!is_secret_value(&password, "[REDACTED:password]", at));
+        assert!(!is_secret_value(&token, "4096", at));
+        assert!(!is_secret_value(&token, "expired", at));
+        assert!(is_secret_value(&token, "abc123def456", at));
+        assert!(is_secret_value(&token, "8461930275102", at));
+        assert!(is_secret_value(&token, "qwertyuiopasdf", at));
+        assert!(!is_secret_value(&token, "${GITHUB_TOKEN}", at));
+        assert!(!is_secret_value(&token, "GITHUB_TOKEN", at));
+        assert!(!is_secret_value(&token, "os.getenv(", at));
+        assert!(!is_secret_value(&token, "YOUR_TOKEN_HERE", at));
+        assert!(is_secret_value(&key, "a8f3k29dk3l1", at));
+        assert!(!is_secret_value(&key, "user-settings", at));
+        let query = ValueContext { query: true };
+        let api_key = classify_key("apikey").unwrap();
+        assert!(is_secret_value(&api_key, "hunter2", query));
+        assert!(!is_secret_value(&api_key, "abc12", at));
+        assert!(is_secret_value(&api_key, "abc12", query));
     }
 }

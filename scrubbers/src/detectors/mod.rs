@@ -7,22 +7,36 @@
 //!    trigger bytes and token bytes, 64 bytes per block (SSE2 on x86_64). The passes walk
 //!    the set bits of these maps with `trailing_zeros`, so plain words and spaces cost
 //!    nothing beyond this step.
-//! 1. [`anchored`]: literal anchors (`@`, `://`, `-----BEGIN`, `eyJ`, vendor prefixes such
-//!    as `ghp_` at word starts, key names ending in a secret noun before `=`/`:`
-//!    separators, home directory prefixes, placeholders), visited only at word starts and
-//!    trigger bytes. Each hit runs a small hand-written matcher at that position only.
-//! 2. [`scan`]: the digit-shaped detectors (IPs, MACs, phones, cards, SSNs, IBANs) and the
-//!    long-token detectors (AWS secret keys, Twilio keys, generic high-entropy secrets),
-//!    visited only at word starts where one of them can begin. Validators (Luhn, mod-97,
-//!    `std::net` parsing, entropy) run only on candidates.
+//! 1. [`anchors`]: literal anchors (`@`, `://`, `-----BEGIN`, `eyJ`, the catalogue's
+//!    vendor prefixes such as `ghp_` at word starts, key names ending in a secret noun
+//!    before separators, home directory prefixes, placeholders), visited only at word
+//!    starts and trigger bytes. Each hit runs its family's matcher at that position only:
+//!    [`email`], [`url`], [`pem`], [`jwt`], [`key_value`], [`vendor`], [`home`],
+//!    [`placeholder`].
+//! 2. [`scan`]: the digit-shaped families ([`ip`], [`mac`], [`digits`], [`iban`]) and
+//!    [`long_token`], visited only at word starts where one of them can begin. Validators
+//!    (Luhn, mod-97, `std::net` parsing, entropy) run only on candidates.
 //!
 //! Candidates then go through [`resolve`], which makes them non-overlapping, stronger
 //! detectors first.
 
-pub(crate) mod anchored;
+pub(crate) mod anchors;
 pub(crate) mod classes;
+pub(crate) mod digits;
+pub(crate) mod email;
+pub(crate) mod home;
+pub(crate) mod iban;
+pub(crate) mod ip;
+pub(crate) mod jwt;
+pub(crate) mod key_value;
 pub(crate) mod keys;
+pub(crate) mod long_token;
+pub(crate) mod mac;
+pub(crate) mod pem;
+pub(crate) mod placeholder;
 pub(crate) mod scan;
+pub(crate) mod url;
+pub(crate) mod vendor;
 
 pub(crate) use classes::ByteClasses;
 
@@ -191,6 +205,33 @@ pub(crate) fn is_alnum(b: u8) -> bool {
 #[inline]
 pub(crate) fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// Identifier bytes: see [`IDENT`].
+#[inline]
+pub(crate) fn is_ident(c: u8) -> bool {
+    IDENT[c as usize]
+}
+
+/// Identifier bytes: ASCII alphanumerics, `_`, `-` and `.`.
+static IDENT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+        i += 1;
+    }
+    t
+};
+
+/// The largest char boundary of `text` at or below `i`.
+pub(crate) fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// A deterministic xorshift generator for the unit tests' generated inputs: each call gives

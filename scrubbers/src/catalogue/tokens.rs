@@ -1,0 +1,363 @@
+//! The vendor-token rows (`tokens/*.tsv`) and the dispatch table built from them.
+//!
+//! Row format, one per line, columns separated by spaces (`#` starts a comment line):
+//!
+//! ```text
+//! kind          rule                 prefixes     body               check         [ctx=a,b]
+//! github_token  github_classic_pat   ghp_         [A-Za-z0-9]{36}    github_crc32
+//! ```
+//!
+//! - `prefixes`: comma-separated, case-sensitive, each starting with an ASCII letter and
+//!   at least two bytes long; the token starts at a word start. `-` for context rows.
+//! - `body`: a regex for what follows the prefix; the token must end where the body ends
+//!   (the next byte is not ASCII alphanumeric).
+//! - `check`: `-`, `mixed` (two of digit/upper/lower), `digit`, or `github_crc32`.
+//! - `ctx=`: for rows without a prefix: keywords that a secret-naming key must contain
+//!   for a value matching `body` to be reported as this row's kind.
+
+use std::sync::LazyLock;
+
+use regex::bytes::Regex;
+
+use crate::kind::{Kind, KindDef, Redaction};
+
+/// The row files, by vendor group.
+const ROW_FILES: &[(&str, &str)] = &[
+    ("cloud.tsv", include_str!("tokens/cloud.tsv")),
+    ("code.tsv", include_str!("tokens/code.tsv")),
+    ("ai_saas.tsv", include_str!("tokens/ai_saas.tsv")),
+];
+
+/// An extra test on a token's body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// None.
+    None,
+    /// At least two of: a digit, an uppercase letter, a lowercase letter.
+    Mixed,
+    /// At least one digit.
+    Digit,
+    /// GitHub's CRC32 tail (the last six characters are the base62 CRC32 of the rest);
+    /// a body failing it is still taken when it has digits and both cases.
+    GithubCrc32,
+}
+
+/// One vendor-token row.
+#[derive(Debug)]
+pub(crate) struct TokenRow {
+    pub kind: Kind,
+    pub rule: &'static str,
+    pub prefixes: Vec<&'static str>,
+    pub body: Regex,
+    pub check: Check,
+    pub ctx: Vec<&'static str>,
+}
+
+/// The parsed rows and the tables the scanner dispatches on.
+pub(crate) struct TokenTable {
+    rows: Vec<TokenRow>,
+    kinds: Vec<Kind>,
+    /// Bytes that start a prefix.
+    first: [bool; 256],
+    /// A hash set of the first three bytes of every prefix (two-byte prefixes: every
+    /// third byte), so most word starts that share a first letter are rejected at once.
+    bloom: Box<[u64; 1024]>,
+    /// `(prefix, row)` by first byte, longest prefix first.
+    buckets: Vec<Vec<(&'static [u8], usize)>>,
+    /// Rows without a prefix, matched behind a secret-naming key.
+    context_rows: Vec<usize>,
+}
+
+/// The one token table, built from the row files on first use.
+pub(crate) fn token_table() -> &'static TokenTable {
+    static TABLE: LazyLock<TokenTable> = LazyLock::new(|| {
+        TokenTable::parse(ROW_FILES).unwrap_or_else(|e| panic!("token catalogue: {e}"))
+    });
+    &TABLE
+}
+
+#[inline]
+fn bloom_hash(a: u8, b: u8, c: u8) -> usize {
+    ((usize::from(a) * 0x9E37 ^ usize::from(b) * 0x3C6E7 ^ usize::from(c) * 0x85EBCA) >> 2) & 0xFFFF
+}
+
+impl TokenTable {
+    /// Parses row files `(name, text)`.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the file and line of a malformed row.
+    pub(crate) fn parse(files: &[(&str, &'static str)]) -> Result<TokenTable, String> {
+        let mut rows: Vec<TokenRow> = Vec::new();
+        let mut kinds: Vec<Kind> = Vec::new();
+        for (file, text) in files {
+            for (n, line) in text.lines().enumerate() {
+                let at = |msg: &str| format!("{file}:{}: {msg}", n + 1);
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let cols: Vec<&'static str> = line.split_whitespace().collect();
+                if cols.len() < 5 {
+                    return Err(at("a row has kind, rule, prefixes, body and check"));
+                }
+                let snake = |s: &str| {
+                    s.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
+                        && s.bytes()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+                };
+                let (kind_name, rule) = (cols[0], cols[1]);
+                if !snake(kind_name) || !snake(rule) {
+                    return Err(at("kind and rule are snake_case"));
+                }
+                if rows.iter().any(|r| r.rule == rule) {
+                    return Err(at(&format!("rule {rule} is declared twice")));
+                }
+                let prefixes: Vec<&'static str> = if cols[2] == "-" {
+                    Vec::new()
+                } else {
+                    cols[2].split(',').collect()
+                };
+                if prefixes
+                    .iter()
+                    .any(|p| p.len() < 2 || !p.as_bytes()[0].is_ascii_alphabetic())
+                {
+                    return Err(at("prefixes start with an ASCII letter and have 2+ bytes"));
+                }
+                let body = regex::bytes::RegexBuilder::new(&format!("^(?:{})", cols[3]))
+                    .unicode(false)
+                    .build()
+                    .map_err(|e| at(&format!("body regex: {e}")))?;
+                let check = match cols[4] {
+                    "-" => Check::None,
+                    "mixed" => Check::Mixed,
+                    "digit" => Check::Digit,
+                    "github_crc32" => Check::GithubCrc32,
+                    other => return Err(at(&format!("unknown check {other}"))),
+                };
+                let mut ctx = Vec::new();
+                for extra in &cols[5..] {
+                    match extra.strip_prefix("ctx=") {
+                        Some(list) => ctx.extend(list.split(',')),
+                        None => return Err(at(&format!("unknown column {extra}"))),
+                    }
+                }
+                if prefixes.is_empty() == ctx.is_empty() {
+                    return Err(at("a row has either prefixes or ctx= keywords"));
+                }
+                let kind = match kinds.iter().find(|k| k.name() == kind_name) {
+                    Some(k) => k.clone(),
+                    None => {
+                        if super::STRUCTURAL_KINDS
+                            .iter()
+                            .any(|k| k.name() == kind_name)
+                        {
+                            return Err(at(&format!("kind {kind_name} is a structural kind")));
+                        }
+                        // Once per kind per process: the table lives as long as the process.
+                        let placeholder: &'static str =
+                            Box::leak(format!("[REDACTED:{kind_name}]").into_boxed_str());
+                        let def: &'static KindDef = Box::leak(Box::new(KindDef {
+                            name: kind_name,
+                            placeholder,
+                            action: None::<Redaction>,
+                        }));
+                        let k = Kind::built_in(def);
+                        kinds.push(k.clone());
+                        k
+                    }
+                };
+                rows.push(TokenRow {
+                    kind,
+                    rule,
+                    prefixes,
+                    body,
+                    check,
+                    ctx,
+                });
+            }
+        }
+        let mut first = [false; 256];
+        let mut bloom = Box::new([0u64; 1024]);
+        let mut buckets: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
+        let mut context_rows = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            if row.prefixes.is_empty() {
+                context_rows.push(r);
+            }
+            for p in &row.prefixes {
+                let p = p.as_bytes();
+                first[usize::from(p[0])] = true;
+                let thirds: Vec<u8> = match p.get(2) {
+                    Some(&c) => vec![c],
+                    None => (0..=255).collect(),
+                };
+                for c in thirds {
+                    let h = bloom_hash(p[0], p[1], c);
+                    bloom[h / 64] |= 1 << (h % 64);
+                }
+                buckets[usize::from(p[0])].push((p, r));
+            }
+        }
+        for bucket in &mut buckets {
+            // Longest prefix first, then catalogue order.
+            bucket.sort_by_key(|&(p, r)| (std::cmp::Reverse(p.len()), r));
+        }
+        Ok(TokenTable {
+            rows,
+            kinds,
+            first,
+            bloom,
+            buckets,
+            context_rows,
+        })
+    }
+
+    /// Every row, in file order.
+    pub(crate) fn rows(&self) -> &[TokenRow] {
+        &self.rows
+    }
+
+    /// Every kind the rows declare.
+    pub(crate) fn kinds(&self) -> &[Kind] {
+        &self.kinds
+    }
+
+    /// Can a prefix start at `i`? (No false negatives; rare false positives.)
+    #[inline]
+    pub(crate) fn may_start(&self, b: &[u8], i: usize) -> bool {
+        let a = b[i];
+        if !self.first[usize::from(a)] {
+            return false;
+        }
+        let h = bloom_hash(
+            a,
+            b.get(i + 1).copied().unwrap_or(0),
+            b.get(i + 2).copied().unwrap_or(0),
+        );
+        self.bloom[h / 64] >> (h % 64) & 1 != 0
+    }
+
+    /// The `(prefix, row)` pairs whose prefix starts with byte `c`, longest first.
+    pub(crate) fn bucket(&self, c: u8) -> &[(&'static [u8], usize)] {
+        &self.buckets[usize::from(c)]
+    }
+
+    /// Is `rule` a context row's (found behind a key, not by its own shape)?
+    pub(crate) fn is_context_rule(&self, rule: &str) -> bool {
+        self.context_rows.iter().any(|&r| self.rows[r].rule == rule)
+    }
+
+    /// The row of a context-keyed format that `value` is, behind key `ident`.
+    pub(crate) fn context_row(&self, ident: &str, value: &str) -> Option<&TokenRow> {
+        if self.context_rows.is_empty() {
+            return None;
+        }
+        let ident = ident.to_ascii_lowercase();
+        self.context_rows
+            .iter()
+            .map(|&r| &self.rows[r])
+            .find(|row| {
+                row.ctx.iter().any(|c| ident.contains(c))
+                    && row
+                        .body
+                        .find(value.as_bytes())
+                        .is_some_and(|m| m.end() == value.len())
+                    && row.check.passes(value.as_bytes())
+            })
+    }
+}
+
+impl Check {
+    /// Does `body` pass this check?
+    pub(crate) fn passes(self, body: &[u8]) -> bool {
+        let digit = body.iter().any(u8::is_ascii_digit);
+        let upper = body.iter().any(u8::is_ascii_uppercase);
+        let lower = body.iter().any(u8::is_ascii_lowercase);
+        match self {
+            Check::None => true,
+            Check::Mixed => u8::from(digit) + u8::from(upper) + u8::from(lower) >= 2,
+            Check::Digit => digit,
+            Check::GithubCrc32 => github_crc32_ok(body) || (digit && upper && lower),
+        }
+    }
+}
+
+/// GitHub's token checksum: the last six characters are the CRC32 of the characters before
+/// them, in base62 (`0-9A-Za-z`), left-padded with `0`.
+fn github_crc32_ok(body: &[u8]) -> bool {
+    if body.len() < 7 {
+        return false;
+    }
+    let (random, tail) = body.split_at(body.len() - 6);
+    let mut n = crate::validate::crc32(random);
+    let mut want = [b'0'; 6];
+    for slot in want.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    n == 0 && want == tail
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_file_parses() {
+        let table = token_table();
+        assert!(!table.rows().is_empty());
+        for row in table.rows() {
+            for p in &row.prefixes {
+                assert!(
+                    table
+                        .bucket(p.as_bytes()[0])
+                        .iter()
+                        .any(|(q, _)| q == &p.as_bytes()),
+                    "{p} missing from its bucket"
+                );
+                let mut text = p.as_bytes().to_vec();
+                text.push(b'A');
+                assert!(table.may_start(&text, 0), "{p} rejected by the prefilter");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_rows_are_errors_naming_the_line() {
+        for (bad, why) in [
+            ("k r", "kind, rule"),
+            ("K r ab_ [a-z]+ -", "snake_case"),
+            ("k r 1a [a-z]+ -", "ASCII letter"),
+            ("k r ab_ [a-z+ -", "body regex"),
+            ("k r ab_ [a-z]+ nope", "unknown check"),
+            ("k r - [a-z]+ -", "either prefixes"),
+            ("k r ab_ [a-z]+ -\nk r cd_ [a-z]+ -", "declared twice"),
+        ] {
+            let err = TokenTable::parse(&[("t.tsv", bad)]).err().unwrap();
+            assert!(err.starts_with("t.tsv:"), "{err}");
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn github_checksum() {
+        // A body whose tail is the base62 CRC32 of its first 30 characters.
+        let random = b"aBcDeFgHiJkLmNoPqRsTuVwXyZ0123";
+        let mut n = crate::validate::crc32(random);
+        let mut tail = [b'0'; 6];
+        for slot in tail.iter_mut().rev() {
+            *slot = BASE62[(n % 62) as usize];
+            n /= 62;
+        }
+        let mut body = random.to_vec();
+        body.extend_from_slice(&tail);
+        assert!(github_crc32_ok(&body));
+        body[0] = b'b';
+        assert!(!github_crc32_ok(&body));
+        // All lowercase, wrong checksum: not a token.
+        assert!(!Check::GithubCrc32.passes(b"abcdefghijklmnopqrstuvwxyzabcdefghij"));
+    }
+}

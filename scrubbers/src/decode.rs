@@ -1,0 +1,217 @@
+//! The encodings telemetry carries around personal data: percent-encoding
+//! (`jane.doe%40example.com`), `\u0040` and `\x40` escapes inside already serialised
+//! strings, zero-width characters and fullwidth forms (`＠`, `．`). A text that holds any of
+//! them is also scanned in decoded form; findings there are mapped back to the encoded
+//! bytes, so the placeholder replaces the whole encoded span.
+
+/// A decoded copy of a text and, for each decoded byte, the original bytes it came from.
+pub(crate) struct Decoded {
+    /// The decoded text.
+    pub text: String,
+    /// `(start, end)` in the original text of the unit each decoded byte belongs to.
+    units: Vec<(u32, u32)>,
+}
+
+impl Decoded {
+    /// The original span of decoded span `s..e`, and whether it held any encoded unit
+    /// (otherwise the plain scan already saw it as it is).
+    pub(crate) fn original(&self, s: usize, e: usize) -> Option<(usize, usize)> {
+        if s >= e || e > self.units.len() {
+            return None;
+        }
+        let (os, _) = self.units[s];
+        let (_, oe) = self.units[e - 1];
+        let (os, oe) = (os as usize, oe as usize);
+        // Same length and no unit wider than one byte: nothing was decoded here.
+        (oe - os != e - s).then_some((os, oe))
+    }
+}
+
+/// Is `c` a character that is dropped: zero-width space, non-joiner, joiner, word joiner,
+/// byte-order mark, soft hyphen?
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
+}
+
+/// The ASCII character a fullwidth form stands for (`＠` → `@`), or the ideographic space.
+fn fullwidth(c: char) -> Option<char> {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
+        '\u{3000}' => Some(' '),
+        _ => None,
+    }
+}
+
+fn hex(b: u8) -> Option<u32> {
+    (b as char).to_digit(16)
+}
+
+/// The decoded copy of `text`, or `None` when it holds nothing to decode (the common case:
+/// one `memchr` pass over the bytes that can start an encoding).
+pub(crate) fn decode(text: &str) -> Option<Decoded> {
+    let b = text.as_bytes();
+    if !needs_decoding(b) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut units: Vec<(u32, u32)> = Vec::with_capacity(text.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < b.len() {
+        let push = |out: &mut String, units: &mut Vec<(u32, u32)>, c: char, s: usize, e: usize| {
+            out.push(c);
+            for _ in 0..c.len_utf8() {
+                units.push((s as u32, e as u32));
+            }
+        };
+        let c = b[i];
+        if c == b'%' {
+            if let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            ) {
+                let v = h * 16 + l;
+                if (0x20..0x7F).contains(&v) {
+                    push(&mut out, &mut units, v as u8 as char, i, i + 3);
+                    changed = true;
+                    i += 3;
+                    continue;
+                }
+            }
+        } else if c == b'\\' {
+            // `\u0040`, `\\u0040` (escaped twice), `\x40`.
+            let mut j = i;
+            while b.get(j) == Some(&b'\\') {
+                j += 1;
+            }
+            match b.get(j) {
+                Some(b'u') if j + 5 <= b.len() => {
+                    let code = b[j + 1..j + 5]
+                        .iter()
+                        .try_fold(0u32, |acc, &d| hex(d).map(|h| acc * 16 + h));
+                    if let Some(ch) = code.and_then(char::from_u32) {
+                        if !ch.is_control() {
+                            if !invisible(ch) {
+                                let ch = fullwidth(ch).unwrap_or(ch);
+                                push(&mut out, &mut units, ch, i, j + 5);
+                            }
+                            changed = true;
+                            i = j + 5;
+                            continue;
+                        }
+                    }
+                }
+                Some(b'x') if j + 3 <= b.len() => {
+                    if let (Some(h), Some(l)) = (hex(b[j + 1]), hex(b[j + 2])) {
+                        let v = h * 16 + l;
+                        if (0x20..0x7F).contains(&v) {
+                            push(&mut out, &mut units, v as u8 as char, i, j + 3);
+                            changed = true;
+                            i = j + 3;
+                            continue;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        } else if c >= 0x80 {
+            let ch = text[i..].chars().next().expect("a char starts here");
+            let len = ch.len_utf8();
+            if invisible(ch) {
+                // Dropped: its bytes join the unit before it, so spans around it cover it.
+                if let Some(last) = units.last_mut() {
+                    last.1 = (i + len) as u32;
+                }
+                changed = true;
+                i += len;
+                continue;
+            }
+            if let Some(ascii) = fullwidth(ch) {
+                push(&mut out, &mut units, ascii, i, i + len);
+                changed = true;
+                i += len;
+                continue;
+            }
+            push(&mut out, &mut units, ch, i, i + len);
+            i += len;
+            continue;
+        }
+        out.push(c as char);
+        units.push((i as u32, i as u32 + 1));
+        i += 1;
+    }
+    changed.then_some(Decoded { text: out, units })
+}
+
+/// Can `b` hold an encoding [`decode`] undoes? `%`, `\`, and the lead bytes of the
+/// invisible and fullwidth characters (`0xC2` soft hyphen, `0xE2` zero-width, `0xE3`
+/// ideographic space, `0xEF` fullwidth forms and BOM).
+fn needs_decoding(b: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some(p) = memchr::memchr3(b'%', b'\\', 0xEF, &b[at..]) {
+        let i = at + p;
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        let hit = match b[i] {
+            b'%' => next.is_ascii_hexdigit(),
+            b'\\' => matches!(next, b'u' | b'x' | b'\\'),
+            _ => matches!(next, 0xBB | 0xBC | 0xBD),
+        };
+        if hit {
+            return true;
+        }
+        at = i + 1;
+    }
+    let mut at = 0;
+    while let Some(p) = memchr::memchr3(0xE2, 0xC2, 0xE3, &b[at..]) {
+        let i = at + p;
+        let seq = &b[i..(i + 3).min(b.len())];
+        if seq.starts_with(&[0xE2, 0x80]) && matches!(seq.get(2), Some(0x8B..=0x8D))
+            || seq == [0xE2, 0x81, 0xA0]
+            || seq.starts_with(&[0xC2, 0xAD])
+            || seq == [0xE3, 0x80, 0x80]
+        {
+            return true;
+        }
+        at = i + 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_not_decoded() {
+        for t in [
+            "hello world",
+            "50% off",
+            "C:\\temp\\file",
+            "café — naïve … ’",
+        ] {
+            assert!(decode(t).is_none(), "{t}");
+        }
+    }
+
+    #[test]
+    fn decodes_and_maps_back() {
+        let t = "mail jane.doe%40example.com now";
+        let d = decode(t).unwrap();
+        assert_eq!(d.text, "mail jane.doe@example.com now");
+        let s = d.text.find("jane").unwrap();
+        let e = d.text.find(" now").unwrap();
+        assert_eq!(d.original(s, e), Some((5, t.find(" now").unwrap())));
+        // A span with nothing encoded in it maps to nothing.
+        assert_eq!(d.original(0, 4), None);
+
+        let t = "jane\\u0040example.com";
+        assert_eq!(decode(t).unwrap().text, "jane@example.com");
+        let t = "ja\u{200B}ne＠example．com";
+        let d = decode(t).unwrap();
+        assert_eq!(d.text, "jane@example.com");
+        assert_eq!(d.original(0, d.text.len()), Some((0, t.len())));
+    }
+}

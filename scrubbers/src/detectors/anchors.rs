@@ -1,0 +1,334 @@
+//! The anchored pass: literal anchors (rare bytes such as `@` and `://`, prefixes at word
+//! starts, key names before separators) visited at word starts and trigger bytes; each hit
+//! runs its family's matcher at that position only.
+
+use super::is_ident;
+use super::key_value::{
+    ends_in_secret_noun, key_before_separator, key_ident, path_segment, user_flag, xml_element,
+};
+use super::placeholder::PLACEHOLDERS;
+use super::url::WEBHOOKS;
+use super::{at, prev, ByteClasses, Cand, PRIO_PROTECTED};
+use super::{email, home, jwt, pem, url, vendor};
+use crate::catalogue::token_table;
+
+#[derive(Clone, Copy, Debug)]
+enum Anchor {
+    Email,
+    Scheme,
+    Pem,
+    Jwt,
+    Bearer,
+    Home(home::Home),
+    /// Index into [`WEBHOOKS`].
+    Webhook(usize),
+    Placeholder,
+    PlaceholderOpen,
+}
+
+// Why no automaton: with case-insensitive key-name stems in the set, nearly every letter
+// could start an anchor, so an Aho-Corasick DFA has to step through every byte (~14
+// instructions a byte) and no SIMD prefilter applies. But every anchor is one of three
+// shapes, each findable from a few bytes:
+//
+// - a rare byte: `@`, `://`, `-----BEGIN `, `/home/`, `/Users/`, `\Users\`, `[EMAIL]`…;
+// - a prefix at the start of a word (vendor prefixes, `eyJ`, `bearer`): their matchers
+//   reject an alphanumeric byte before the prefix, so only word starts can match;
+// - a key-name stem (`pass`, `token`…) inside an identifier: `key_value` only reports a
+//   value after a separator, so stems are looked for backwards from `=` and `:` (and in
+//   `--flag value` identifiers), not in every word.
+//
+// So one loop over the set bits of the word-start and trigger-byte maps (see `classes`)
+// visits each rare byte and each word start, and nothing else. Matching is leftmost and
+// non-overlapping like the automaton it replaces: bytes of a matched anchor start no
+// other anchor, and anchors inside a span claimed by an earlier structured detector are
+// skipped.
+
+const ALNUM: u8 = 1;
+/// First byte of a word-start anchor (see [`word_anchor`]).
+const WORD_ANCHOR: u8 = 2;
+/// A byte that can start or trigger an anchor wherever it is.
+const TRIGGER: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_alphanumeric() {
+            t[i] = ALNUM;
+        }
+        if matches!(c, b'e' | b'b' | b'B') {
+            t[i] |= WORD_ANCHOR;
+        }
+        if matches!(
+            c,
+            b'@' | b':' | b'=' | b'-' | b'/' | b'\\' | b'[' | b',' | b'>' | b'|'
+        ) {
+            t[i] = TRIGGER;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// The anchor starting the word at `i` that is not a vendor token: `eyJ` (JWTs) and
+/// `bearer` (any case).
+fn word_anchor(b: &[u8], i: usize) -> Option<(usize, Anchor)> {
+    let rest = &b[i..];
+    match b[i] {
+        b'e' => rest.starts_with(b"eyJ").then_some((3, Anchor::Jwt)),
+        b'b' | b'B' => (rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"bearer"))
+            .then_some((6, Anchor::Bearer)),
+        _ => None,
+    }
+}
+
+pub(crate) fn starts_with_ci(b: &[u8], i: usize, p: &[u8]) -> bool {
+    b.len() - i >= p.len() && b[i..i + p.len()].eq_ignore_ascii_case(p)
+}
+
+/// The anchor a trigger byte at `i` starts: `(start, end, anchor)`. Webhook anchors start
+/// before the `/` that finds them.
+fn trigger_anchor(b: &[u8], i: usize) -> Option<(usize, usize, Anchor)> {
+    let one = |p: &[u8], a: Anchor| b[i..].starts_with(p).then_some((i, i + p.len(), a));
+    match b[i] {
+        b'@' => Some((i, i + 1, Anchor::Email)),
+        // Cheap second-byte checks first: most `:` and `-` start nothing.
+        b':' => {
+            (at(b, i + 1) == b'/' && at(b, i + 2) == b'/').then_some((i, i + 3, Anchor::Scheme))
+        }
+        b'-' if at(b, i + 1) == b'-' => one(b"-----BEGIN ", Anchor::Pem),
+        b'-' => None,
+        b'/' => {
+            // Only `hooks.slack.com/`, `discord[app].com/`, `/home/` and `/users/`.
+            let webhook_host = matches!(prev(b, i), b'm' | b'M');
+            if !webhook_host && !matches!(at(b, i + 1), b'h' | b'u' | b'U') {
+                return None;
+            }
+            if webhook_host {
+                for (w, hook) in WEBHOOKS.iter().enumerate() {
+                    let (host, path) = (hook.host, hook.path);
+                    if i >= host.len()
+                        && b[i - host.len()..i].eq_ignore_ascii_case(host)
+                        && starts_with_ci(b, i, path)
+                    {
+                        let s = i - host.len();
+                        return Some((s, i + path.len(), Anchor::Webhook(w)));
+                    }
+                }
+            }
+            if let Some(m) = one(b"/home/", Anchor::Home(home::Home::Unix)) {
+                return Some(m);
+            }
+            starts_with_ci(b, i, b"/users/").then_some((
+                i,
+                i + b"/users/".len(),
+                Anchor::Home(home::Home::UsersSlash),
+            ))
+        }
+        b'\\' => {
+            let escaped: &[u8] = b"\\\\users\\\\";
+            let plain: &[u8] = b"\\users\\";
+            if starts_with_ci(b, i, escaped) {
+                Some((i, i + escaped.len(), Anchor::Home(home::Home::UsersEscaped)))
+            } else {
+                starts_with_ci(b, i, plain).then_some((
+                    i,
+                    i + plain.len(),
+                    Anchor::Home(home::Home::UsersBackslash),
+                ))
+            }
+        }
+        // Every placeholder starts with `[` and an uppercase letter.
+        b'[' if !at(b, i + 1).is_ascii_uppercase() => None,
+        b'[' => {
+            if let Some(m) = one(b"[REDACTED:", Anchor::PlaceholderOpen) {
+                return Some(m);
+            }
+            if let Some(m) = one(b"[HASH:", Anchor::PlaceholderOpen) {
+                return Some(m);
+            }
+            PLACEHOLDERS
+                .iter()
+                .find(|p| b[i..].starts_with(p))
+                .map(|p| (i, i + p.len(), Anchor::Placeholder))
+        }
+        _ => None,
+    }
+}
+
+/// Where anchors may start: past the last matched anchor (`next`) and outside spans
+/// claimed by structured detectors (`consumed`).
+pub(crate) struct Scan<'c, 't> {
+    pub(crate) classes: &'c ByteClasses<'t>,
+    next: usize,
+    pub(crate) consumed: usize,
+    /// `(anchor start, consumed after it)` each time `consumed` grew, so a key-name stem
+    /// found later, behind a separator, is judged by the claims made before it.
+    pub(crate) claims: Vec<(usize, usize)>,
+    /// Start of the last identifier handed to `key_value`.
+    pub(crate) last_key: usize,
+    /// A Kubernetes `kind: Secret` was seen and its data values reported.
+    pub(crate) k8s_secret: bool,
+}
+
+impl Scan<'_, '_> {
+    /// Records that `s..e` was matched: no anchor starts inside it.
+    fn claim(&mut self, s: usize, e: usize) {
+        if e > self.consumed {
+            self.consumed = e;
+            self.claims.push((s, e));
+        }
+    }
+
+    pub(crate) fn consumed_at(&self, pos: usize) -> usize {
+        self.claims
+            .iter()
+            .rev()
+            .find(|c| c.0 < pos)
+            .map_or(0, |c| c.1)
+    }
+}
+
+/// Runs every anchored detector over `text` (`classes`: its byte classes), appending
+/// candidates to `out`.
+pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let tokens = token_table();
+    let mut st = Scan {
+        classes,
+        next: 0,
+        consumed: 0,
+        claims: super::take_spans(),
+        last_key: usize::MAX,
+        k8s_secret: false,
+    };
+    // Only word starts and (a superset of) trigger bytes can start an anchor; bytes past
+    // the end are in no class.
+    for w in 0..classes.len() {
+        let blk = classes.block(w);
+        let bytes = classes.bytes(w);
+        // No anchor starts with a digit.
+        let mut todo = classes.word_starts(w) & !blk.digit | blk.trigger;
+        while todo != 0 {
+            let k = todo.trailing_zeros() as usize & 63;
+            todo &= todo - 1;
+            let i = w * 64 + k;
+            let class = CLASS[bytes[k] as usize];
+            if class & ALNUM != 0 {
+                if i < st.next || i < st.consumed {
+                    continue;
+                }
+                if class & WORD_ANCHOR != 0 {
+                    if let Some((len, anchor)) = word_anchor(b, i) {
+                        st.next = i + len;
+                        run(text, i, i + len, anchor, &mut st, out);
+                        continue;
+                    }
+                }
+                if tokens.may_start(b, i) {
+                    if let Some(c) = vendor::token_at(tokens, b, i) {
+                        st.next = c.end;
+                        st.claim(i, c.end);
+                        out.push(c);
+                    }
+                }
+                continue;
+            }
+            if class & TRIGGER == 0 {
+                continue;
+            }
+            match bytes[k] {
+                b'=' | b':' => key_before_separator(text, i, &mut st, out),
+                // `("db.password", "…")`, `token - '…'`, `password | …`
+                b',' if matches!(prev(b, i), b'"' | b'\'') => {
+                    key_before_separator(text, i, &mut st, out)
+                }
+                b'-' | b'|' if prev(b, i) == b' ' && at(b, i + 1) == b' ' => {
+                    key_before_separator(text, i, &mut st, out)
+                }
+                b',' | b'|' => {}
+                b'>' if is_ident(prev(b, i)) && ends_in_secret_noun(b, i) => {
+                    xml_element(text, i, out)
+                }
+                b'>' => {}
+                b'/' if is_ident(prev(b, i)) && ends_in_secret_noun(b, i) => {
+                    path_segment(text, i, out)
+                }
+                b'-' if !is_ident(prev(b, i)) => {
+                    user_flag(text, i, out);
+                    // `--password hunter2`: the separator is a space.
+                    let mut e = i + 1;
+                    while e < b.len() && is_ident(b[e]) && e - i <= 64 {
+                        e += 1;
+                    }
+                    if ends_in_secret_noun(b, e) {
+                        key_ident(text, i, e, &mut st, out);
+                    }
+                }
+                _ => {}
+            }
+            if let Some((s, e, anchor)) = trigger_anchor(b, i) {
+                if s >= st.next && s >= st.consumed {
+                    st.next = e;
+                    run(text, s, e, anchor, &mut st, out);
+                }
+            }
+        }
+    }
+    super::put_spans(st.claims);
+}
+
+/// Runs the matcher of `anchor`, matched at `s..e`.
+fn run(text: &str, s: usize, e: usize, anchor: Anchor, st: &mut Scan<'_, '_>, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let before = out.len();
+    match anchor {
+        Anchor::Email => {
+            email::email(text, s, st.consumed, out);
+            // Emails claim nothing: a key or token may still start in the local part.
+            return;
+        }
+        Anchor::Scheme => url::url_credentials(text, s, out),
+        Anchor::Pem => pem::pem(text, s, out),
+        Anchor::Jwt => jwt::jwt(text, st.classes, s, out),
+        Anchor::Bearer => {
+            jwt::bearer(text, st.classes, s, out);
+            // The credential may be a vendor token, which names it better: let its prefix
+            // be seen.
+            return;
+        }
+        Anchor::Home(style) => home::home(text, s, e, style, out),
+        Anchor::Webhook(w) => url::webhook(text, st.classes, e, &WEBHOOKS[w], out),
+        Anchor::Placeholder => out.push(Cand {
+            start: s,
+            end: e,
+            kind: None,
+            rule: "placeholder",
+            prio: PRIO_PROTECTED,
+        }),
+        Anchor::PlaceholderOpen => {
+            let limit = (e + 80).min(b.len());
+            if let Some(close) = b[e..limit].iter().position(|&c| c == b']') {
+                let inner = &b[e..e + close];
+                if inner
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':'))
+                {
+                    out.push(Cand {
+                        start: s,
+                        end: e + close + 1,
+                        kind: None,
+                        rule: "placeholder",
+                        prio: PRIO_PROTECTED,
+                    });
+                }
+            }
+        }
+    }
+    // Skip anchors inside what was just matched (e.g. `key` inside a token).
+    if let Some(max_end) = out[before..].iter().map(|c| c.end).max() {
+        st.claim(s, max_end);
+    }
+}

@@ -1,0 +1,113 @@
+//! IPv4 and IPv6 addresses. Never takes loopback, unspecified or broadcast addresses, or
+//! version numbers (`version 1.2.3.4`, `Chrome/156.0.0.0`).
+
+use super::{at, is_alnum, prev};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Words that announce a version number, so `version 1.2.3.4` is not an address.
+pub(crate) fn version_context(b: &[u8], s: usize) -> bool {
+    let mut i = s;
+    while i > 0 && matches!(b[i - 1], b' ' | b':' | b'=' | b'@' | b'\t') {
+        i -= 1;
+    }
+    let end = i;
+    while i > 0 && b[i - 1].is_ascii_alphabetic() {
+        i -= 1;
+    }
+    let w = &b[i..end];
+    [
+        &b"version"[..],
+        b"ver",
+        b"build",
+        b"release",
+        b"firmware",
+        b"rev",
+        b"revision",
+        b"chrome",
+        b"firefox",
+        b"safari",
+    ]
+    .iter()
+    .any(|v| w.eq_ignore_ascii_case(v))
+}
+
+pub(crate) fn ipv6(text: &str, s: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut st = s;
+    if prev(b, s) == b':' {
+        if s >= 2 && b[s - 2] == b':' && !is_alnum(prev(b, s - 2)) && prev(b, s - 2) != b':' {
+            st = s - 2;
+        } else {
+            return None;
+        }
+    } else if is_alnum(prev(b, s)) || prev(b, s) == b'.' {
+        return None;
+    }
+    let mut i = s;
+    let mut colons = 0;
+    while i < b.len() && (b[i].is_ascii_hexdigit() || b[i] == b':' || b[i] == b'.') {
+        if b[i] == b':' {
+            colons += 1;
+        }
+        i += 1;
+        if i - st > 45 {
+            return None;
+        }
+    }
+    if st < s {
+        colons += 2;
+    }
+    if colons < 2 {
+        return None;
+    }
+    let mut end = i;
+    while end > st && b[end - 1] == b'.' {
+        end -= 1;
+    }
+    if end > st + 1 && b[end - 1] == b':' && b[end - 2] != b':' {
+        end -= 1;
+    }
+    if is_alnum(at(b, end)) {
+        return None;
+    }
+    let addr: Ipv6Addr = text[st..end].parse().ok()?;
+    let mut fin = end;
+    // Zone index: fe80::1%eth0
+    if at(b, fin) == b'%' {
+        let mut k = fin + 1;
+        while k < b.len() && is_alnum(b[k]) {
+            k += 1;
+        }
+        if k > fin + 1 {
+            fin = k;
+        }
+    }
+    if addr.is_loopback() || addr.is_unspecified() {
+        return None;
+    }
+    Some((st, fin))
+}
+
+pub(crate) fn ipv4(b: &[u8], s: usize) -> Option<(usize, Ipv4Addr)> {
+    let mut i = s;
+    for g in 0..4 {
+        let gs = i;
+        while i < b.len() && b[i].is_ascii_digit() && i - gs < 4 {
+            i += 1;
+        }
+        if i == gs || i - gs > 3 {
+            return None;
+        }
+        if g < 3 {
+            if at(b, i) != b'.' {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    if is_alnum(at(b, i)) || (at(b, i) == b'.' && at(b, i + 1).is_ascii_digit()) {
+        return None;
+    }
+    let addr: Ipv4Addr = std::str::from_utf8(&b[s..i]).ok()?.parse().ok()?;
+    Some((i, addr))
+}
