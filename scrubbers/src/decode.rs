@@ -13,17 +13,14 @@ pub(crate) struct Decoded {
 }
 
 impl Decoded {
-    /// The original span of decoded span `s..e`, and whether it held any encoded unit
-    /// (otherwise the plain scan already saw it as it is).
+    /// The original span of decoded span `s..e`.
     pub(crate) fn original(&self, s: usize, e: usize) -> Option<(usize, usize)> {
         if s >= e || e > self.units.len() {
             return None;
         }
         let (os, _) = self.units[s];
         let (_, oe) = self.units[e - 1];
-        let (os, oe) = (os as usize, oe as usize);
-        // Same length and no unit wider than one byte: nothing was decoded here.
-        (oe - os != e - s).then_some((os, oe))
+        Some((os as usize, oe as usize))
     }
 }
 
@@ -82,12 +79,18 @@ pub(crate) fn decode(text: &str) -> Option<Decoded> {
                 }
             }
         } else if c == b'\\' {
-            // `\u0040`, `\\u0040` (escaped twice), `\x40`.
+            // `\u0040`, `\\u0040` (escaped twice), `\x40`, JSON's `\/`.
             let mut j = i;
             while b.get(j) == Some(&b'\\') {
                 j += 1;
             }
             match b.get(j) {
+                Some(b'/') => {
+                    push(&mut out, &mut units, '/', i, j + 1);
+                    changed = true;
+                    i = j + 1;
+                    continue;
+                }
                 Some(b'u') if j + 5 <= b.len() => {
                     let code = b[j + 1..j + 5]
                         .iter()
@@ -131,6 +134,11 @@ pub(crate) fn decode(text: &str) -> Option<Decoded> {
             }
             if let Some(ascii) = fullwidth(ch) {
                 push(&mut out, &mut units, ascii, i, i + len);
+                // A fullwidth colon is followed by no space in CJK text; a label such as
+                // `電話：` then reads as `電話: `, as it would in ASCII.
+                if ascii == ':' {
+                    push(&mut out, &mut units, ' ', i, i + len);
+                }
                 changed = true;
                 i += len;
                 continue;
@@ -156,7 +164,7 @@ fn needs_decoding(b: &[u8]) -> bool {
         let next = b.get(i + 1).copied().unwrap_or(0);
         let hit = match b[i] {
             b'%' => next.is_ascii_hexdigit(),
-            b'\\' => matches!(next, b'u' | b'x' | b'\\'),
+            b'\\' => matches!(next, b'u' | b'x' | b'\\' | b'/'),
             _ => matches!(next, 0xBB | 0xBC | 0xBD),
         };
         if hit {
@@ -204,8 +212,7 @@ mod tests {
         let s = d.text.find("jane").unwrap();
         let e = d.text.find(" now").unwrap();
         assert_eq!(d.original(s, e), Some((5, t.find(" now").unwrap())));
-        // A span with nothing encoded in it maps to nothing.
-        assert_eq!(d.original(0, 4), None);
+        assert_eq!(d.original(0, 4), Some((0, 4)));
 
         let t = "jane\\u0040example.com";
         assert_eq!(decode(t).unwrap().text, "jane@example.com");

@@ -85,8 +85,14 @@ pub(crate) fn walk(scrubber: &Scrubber, value: &mut Value, ctx: &mut ScrubContex
                         ctx.remember(&row.kind, s);
                         scrubber.redact_into(&row.kind, s, ctx, &mut out);
                         *s = out;
-                    } else if is_secret_value(&class, s, ValueContext::default())
-                        && !contains_placeholder(s)
+                    } else if is_secret_value(
+                        &class,
+                        s,
+                        ValueContext {
+                            query: false,
+                            quoted: true,
+                        },
+                    ) && !contains_placeholder(s)
                     {
                         let mut out = String::new();
                         ctx.remember(&class.kind, s);

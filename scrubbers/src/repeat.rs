@@ -5,7 +5,6 @@
 //! secret in a second, key-less place. Values found by their own shape (emails, vendor
 //! tokens, JWTs, cards) need no help: the detectors find every copy themselves.
 
-use crate::catalogue::token_table;
 use crate::detectors::{cand, Cand, PRIO_KV};
 use crate::kind::Kind;
 
@@ -21,11 +20,14 @@ pub(crate) fn is_contextual(c: &Cand, text: &str) -> bool {
     if c.end - c.start < MIN_LEN || *kind == Kind::USERNAME {
         return false;
     }
-    let contextual = match c.rule {
-        "key_value" | "authorization" | "cookie" | "url_credentials" | "bearer"
-        | "aws_secret_key" | "name_detector" | RULE => true,
-        rule => token_table().is_context_rule(rule),
-    };
+    // The key–value family (key_value, authorization, cookie, bearer, context rows,
+    // repeats) reports at one priority; the other contextual rules by name.
+    let contextual = c.prio == PRIO_KV
+        || c.prio == PRIO_KV + 1
+        || matches!(
+            c.rule,
+            "url_credentials" | "aws_secret_key" | "name_detector"
+        );
     // A value that is all one character class of a few letters is not worth chasing.
     contextual
         && text[c.start..c.end]
@@ -36,33 +38,53 @@ pub(crate) fn is_contextual(c: &Cand, text: &str) -> bool {
 /// Adds the other occurrences of contextual values in `text` to `found` (non-overlapping,
 /// sorted by start), whole tokens only. Returns whether anything was added.
 pub(crate) fn add_repeats(text: &str, found: &mut Vec<Cand>) -> bool {
-    let values: Vec<(usize, usize, Kind)> = found
-        .iter()
-        .filter(|c| is_contextual(c, text))
-        .map(|c| {
-            (
-                c.start,
-                c.end,
-                c.kind.clone().expect("contextual cands have a kind"),
-            )
-        })
-        .collect();
-    let mut added = false;
-    for (s, e, kind) in values {
-        let value = &text[s..e];
-        for pos in occurrences(text, value) {
-            let end = pos + value.len();
-            if found.iter().any(|c| c.start < end && pos < c.end) {
-                continue;
-            }
-            found.push(cand(pos, end, kind.clone(), RULE, PRIO_KV));
-            added = true;
+    if !found.iter().any(|c| is_contextual(c, text)) {
+        return false;
+    }
+    let mut values: Vec<(&str, Kind)> = Vec::new();
+    for c in found.iter().filter(|c| is_contextual(c, text)) {
+        let value = &text[c.start..c.end];
+        if !values.iter().any(|(v, _)| *v == value) {
+            values.push((value, c.kind.clone().expect("contextual cands have a kind")));
         }
     }
+    // One pass over the text for all values (SIMD-prefiltered), not one per value.
+    let Ok(ac) = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(values.iter().map(|(v, _)| v))
+    else {
+        return false;
+    };
+    let b = text.as_bytes();
+    let mut added = false;
+    let mut fresh = Vec::new();
+    for m in ac.find_iter(b) {
+        let (pos, end) = (m.start(), m.end());
+        let (value, kind) = &values[m.pattern().as_usize()];
+        if !whole_token(b, value.as_bytes(), pos)
+            || found.iter().any(|c| c.start < end && pos < c.end)
+        {
+            continue;
+        }
+        fresh.push(cand(pos, end, kind.clone(), RULE, PRIO_KV));
+        added = true;
+    }
     if added {
+        found.extend(fresh);
         found.sort_unstable_by_key(|c| c.start);
     }
     added
+}
+
+/// Is `v` at `pos` of `b` a whole token: not glued to letters or digits on a side where the
+/// value itself ends in one?
+fn whole_token(b: &[u8], v: &[u8], pos: usize) -> bool {
+    let end = pos + v.len();
+    let glued_before =
+        v[0].is_ascii_alphanumeric() && pos > 0 && b[pos - 1].is_ascii_alphanumeric();
+    let glued_after =
+        v[v.len() - 1].is_ascii_alphanumeric() && b.get(end).is_some_and(u8::is_ascii_alphanumeric);
+    !glued_before && !glued_after
 }
 
 /// Where `value` occurs in `text` as a whole token: not glued to letters or digits on a
@@ -70,14 +92,7 @@ pub(crate) fn add_repeats(text: &str, found: &mut Vec<Cand>) -> bool {
 pub(crate) fn occurrences<'a>(text: &'a str, value: &'a str) -> impl Iterator<Item = usize> + 'a {
     let b = text.as_bytes();
     let v = value.as_bytes();
-    memchr::memmem::find_iter(b, v).filter(move |&pos| {
-        let end = pos + v.len();
-        let glued_before =
-            v[0].is_ascii_alphanumeric() && pos > 0 && b[pos - 1].is_ascii_alphanumeric();
-        let glued_after = v[v.len() - 1].is_ascii_alphanumeric()
-            && b.get(end).is_some_and(u8::is_ascii_alphanumeric);
-        !glued_before && !glued_after
-    })
+    memchr::memmem::find_iter(b, v).filter(move |&pos| whole_token(b, v, pos))
 }
 
 /// The occurrences of `values` (already redacted elsewhere in the event) in `text`, as

@@ -131,20 +131,21 @@ impl Scrubber {
             return Vec::new();
         }
         let mut cands = Vec::with_capacity(8);
-        detect(text, &mut cands);
         // Encoded text (`%40`, `\u0040`, zero-width, fullwidth): scanned again decoded,
-        // findings mapped back onto the encoded bytes.
+        // findings mapped back onto the encoded bytes. They go first, so that the decoded
+        // reading wins a tie over the same span (`api\u{200D}_key` names an API key).
         if let Some(decoded) = crate::decode::decode(text) {
-            let mut inner = Vec::new();
-            detect(&decoded.text, &mut inner);
-            for mut c in inner {
-                if let Some((s, e)) = decoded.original(c.start, c.end) {
+            detect(&decoded.text, &mut cands);
+            cands.retain_mut(|c| match decoded.original(c.start, c.end) {
+                Some((s, e)) => {
                     c.start = s;
                     c.end = e;
-                    cands.push(c);
+                    true
                 }
-            }
+                None => false,
+            });
         }
+        detect(text, &mut cands);
         for rule in &self.inner.custom {
             for m in rule.regex.find_iter(text) {
                 if !m.is_empty() {

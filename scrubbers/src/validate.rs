@@ -107,6 +107,7 @@ pub(crate) fn is_base64_of_text(s: &[u8]) -> bool {
     let mut acc = 0u32;
     let mut bits = 0u32;
     let (mut total, mut printable, mut spaces) = (0usize, 0usize, 0usize);
+    let mut first = 0u8;
     for &b in s {
         let Some(v) = b64_value(b) else { return false };
         acc = (acc << 6) | v;
@@ -114,6 +115,9 @@ pub(crate) fn is_base64_of_text(s: &[u8]) -> bool {
         if bits >= 8 {
             bits -= 8;
             let byte = ((acc >> bits) & 0xff) as u8;
+            if total == 0 {
+                first = byte;
+            }
             total += 1;
             if (0x20..0x7f).contains(&byte) || byte == b'\n' || byte == b'\t' {
                 printable += 1;
@@ -123,7 +127,8 @@ pub(crate) fn is_base64_of_text(s: &[u8]) -> bool {
             }
         }
     }
-    total >= 16 && printable * 100 >= total * 95 && spaces > 0
+    // Prose has spaces; compact JSON (a JWT header on its own) starts with `{`.
+    total >= 16 && printable * 100 >= total * 95 && (spaces > 0 || first == b'{')
 }
 
 #[cfg(test)]

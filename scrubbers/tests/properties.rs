@@ -262,4 +262,23 @@ proptest! {
         prop_assert!(!out.contains(&secret), "{:?} survived in {}", secret, out);
         prop_assert!(ctx.total() >= 2);
     }
+
+    /// A value found only by its context (behind a secret key) is gone from the whole
+    /// event: from other properties, nested arrays and key-less prose.
+    #[test]
+    fn a_found_value_is_gone_from_the_whole_event(
+        key in "(password|api_key|client_secret|auth_token|DB_PASS)",
+        secret in "[A-Za-z][A-Za-z0-9]{5,10}[0-9][A-Za-z0-9!#%^]{0,6}",
+        before in filler(),
+    ) {
+        let mut v = serde_json::json!({
+            "config": format!("{key}={secret}"),
+            "log": format!("{before} retrying with {secret} now"),
+            "nested": [{"msg": format!("rejected: {secret}")}],
+            key.clone(): secret.clone(),
+        });
+        scrubber().scrub_json(&mut v, &mut ScrubContext::new());
+        let out = v.to_string();
+        prop_assert!(!out.contains(&secret), "{:?} survived in {}", secret, out);
+    }
 }

@@ -243,11 +243,6 @@ impl TokenTable {
         &self.buckets[usize::from(c)]
     }
 
-    /// Is `rule` a context row's (found behind a key, not by its own shape)?
-    pub(crate) fn is_context_rule(&self, rule: &str) -> bool {
-        self.context_rows.iter().any(|&r| self.rows[r].rule == rule)
-    }
-
     /// The row of a context-keyed format that `value` is, behind key `ident`.
     pub(crate) fn context_row(&self, ident: &str, value: &str) -> Option<&TokenRow> {
         if self.context_rows.is_empty() {

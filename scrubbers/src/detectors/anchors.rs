@@ -63,7 +63,7 @@ static CLASS: [u8; 256] = {
         }
         if matches!(
             c,
-            b'@' | b':' | b'=' | b'-' | b'/' | b'\\' | b'[' | b',' | b'>' | b'|'
+            b'@' | b':' | b'=' | b'-' | b'/' | b'\\' | b'[' | b',' | b'>' | b'|' | b'('
         ) {
             t[i] = TRIGGER;
         }
@@ -249,9 +249,19 @@ pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
                     key_before_separator(text, i, &mut st, out)
                 }
                 b',' | b'|' => {}
-                b'>' if is_ident(prev(b, i)) && ends_in_secret_noun(b, i) => {
+                b'>' if (is_ident(prev(b, i)) && ends_in_secret_noun(b, i))
+                    || matches!(prev(b, i), b'"' | b'\'') =>
+                {
                     xml_element(text, i, out)
                 }
+                // `.password("…")`, `setPassword("…")`
+                b'(' if is_ident(prev(b, i))
+                    && ends_in_secret_noun(b, i)
+                    && matches!(at(b, i + 1), b'"' | b'\'') =>
+                {
+                    key_before_separator(text, i, &mut st, out)
+                }
+                b'(' => {}
                 b'>' => {}
                 b'/' if is_ident(prev(b, i)) && ends_in_secret_noun(b, i) => {
                     path_segment(text, i, out)

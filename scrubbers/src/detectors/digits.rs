@@ -81,6 +81,14 @@ pub(crate) fn digits(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
     if total < 8 {
         return None;
     }
+    // Card-shaped (groups of four, 13 digits or more): a card or a wrong card number or
+    // test pattern, never a phone number in its first groups.
+    let card_shaped = !plus
+        && !paren
+        && ng >= 3
+        && glen[..2].iter().all(|&g| g == 4)
+        && glen[2] == 4
+        && total >= 13;
     // Try the longest run of groups first, then shorter prefixes that end at a space.
     for k in (1..=ng).rev() {
         let whole = k == ng && total_ok(b, gend[ng - 1]);
@@ -98,12 +106,13 @@ pub(crate) fn digits(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
             &sep_flags[..k - 1],
             &sep_byte[..k - 1],
             whole,
+            !card_shaped,
             out,
         ) {
             return Some(end);
         }
     }
-    None
+    card_shaped.then_some(gend[ng - 1])
 }
 
 /// Do the digit groups from `s`, joined the way [`digits`] joins them, hold at least
@@ -179,6 +188,7 @@ fn classify_digits(
     seps: &[u8],
     sep_bytes: &[u8],
     whole: bool,
+    allow_phone: bool,
     out: &mut Vec<Cand>,
 ) -> Option<usize> {
     let ng = groups.len();
@@ -243,7 +253,7 @@ fn classify_digits(
     }
     let digit_bytes = &digit_buf[..d];
 
-    // SSN: 3-2-4 with dashes.
+    // SSN: 3-2-4 with dashes. One that is not issued is no phone number either.
     if !plus && !paren && groups == [3, 2, 4] && uniform_sep == Some(b'-') && ext_end.is_none() {
         let (area, group, serial) = (&digit_bytes[0..3], &digit_bytes[3..5], &digit_bytes[5..9]);
         if area != b"000"
@@ -253,8 +263,8 @@ fn classify_digits(
             && serial != b"0000"
         {
             out.push(cand(s, end, Kind::SSN, "ssn", PRIO_PII));
-            return Some(end);
         }
+        return Some(end);
     }
     // Payment cards: 12-19 digits, Luhn-valid, card-like grouping and prefix.
     if !plus
@@ -286,7 +296,9 @@ fn classify_digits(
         }
     }
     // Phones.
-    let is_phone = if plus {
+    let is_phone = if !allow_phone {
+        false
+    } else if plus {
         (8..=15).contains(&d) && (ng == 1 || groups[0] <= 7)
     } else {
         let trunk = digit_bytes[0] == b'0';
@@ -300,10 +312,18 @@ fn classify_digits(
         let contiguous = ng == 1
             && ((trunk && (10..=11).contains(&d) && digit_bytes[1] != b'0')
                 || ((9..=15).contains(&d) && phone_context(b, start)));
+        // Thousands separators (`1 234 567 890`), port or id lists of equal groups of four
+        // (`3000 3001 3002`), and a one-digit last group (ISBN-10 `0-306-40615-2`).
+        let thousands = ng >= 3 && groups[0] <= 3 && groups[1..].iter().all(|&g| g == 3);
+        let equal_fours = ng >= 3 && groups.iter().all(|&g| g == 4) && !trunk;
+        let check_digit = ng >= 3 && groups[ng - 1] == 1;
         let grouped = (9..=max_d).contains(&d)
             && (ng >= 3 || (ng == 2 && (trunk || paren || seps_used & 8 != 0)))
             && groups.iter().all(|&g| g <= 4 || (trunk && g <= 8))
             && !year_like
+            && !thousands
+            && !equal_fours
+            && !check_digit
             && dotted_ok;
         contiguous || grouped
     };
@@ -340,7 +360,14 @@ fn phone_context(b: &[u8], start: usize) -> bool {
         b"numero",
         b"n\xc3\xbamero",
     ];
-    WORDS
-        .iter()
-        .any(|w| ctx.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
+    // Whole words only: `callback`, `telemetry`, `cancelled` and `dialog` are no cues.
+    // The longer words may start a longer one (`phone_number`, `mobiles`).
+    WORDS.iter().any(|w| {
+        ctx.windows(w.len()).enumerate().any(|(p, x)| {
+            let before_ok = p == 0 || !ctx[p - 1].is_ascii_alphabetic();
+            let after = ctx.get(p + w.len()).copied().unwrap_or(b' ');
+            let after_ok = w.len() >= 5 || !after.is_ascii_alphabetic();
+            before_ok && after_ok && x.eq_ignore_ascii_case(w)
+        })
+    })
 }

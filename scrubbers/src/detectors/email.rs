@@ -56,6 +56,17 @@ pub(crate) fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Ca
     while ls < at_pos && b[ls] == b'.' {
         ls += 1;
     }
+    // `\u003cjane@…`, `\njane@…`: the escape before the address is not part of it.
+    if prev(b, ls) == b'\\' {
+        let hex = |k: usize| at(b, k).is_ascii_hexdigit();
+        if b[ls] == b'u' && (1..=4).all(|k| hex(ls + k)) {
+            ls += 5;
+        } else if b[ls] == b'x' && hex(ls + 1) && hex(ls + 2) {
+            ls += 3;
+        } else if matches!(b[ls], b'n' | b't' | b'r') {
+            ls += 1;
+        }
+    }
     if ls == at_pos || ls < consumed {
         return;
     }
@@ -125,6 +136,23 @@ pub(crate) fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Ca
             let first = labels[0];
             if b[first.0] == b'-' {
                 return;
+            }
+            // `icon@2x.png`: a file name. `git@github.com:org/repo.git`: an scp-style
+            // remote, whose user is a service account.
+            const FILE_TLDS: &[&str] = &[
+                "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "js", "mjs", "cjs",
+                "css", "map", "json", "txt", "woff", "woff2", "ttf", "wasm",
+            ];
+            let tld = &text[s..end];
+            if FILE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld)) {
+                return;
+            }
+            if at(b, end) == b':' && at(b, end + 1).is_ascii_alphabetic() {
+                let rest = &b[end + 1..(end + 80).min(b.len())];
+                let path = rest.iter().take_while(|c| !c.is_ascii_whitespace()).count();
+                if rest[..path].contains(&b'/') {
+                    return;
+                }
             }
             out.push(cand(ls, end, Kind::EMAIL, "email", PRIO_PII));
             return;

@@ -61,7 +61,6 @@ pub(crate) fn home(text: &str, s: usize, e: usize, style: Home, out: &mut Vec<Ca
     if !ok {
         return;
     }
-    let windows = !matches!(style, Home::Unix | Home::UsersSlash) || b[e - 1] == b'\\';
     let ns = e;
     let mut i = ns;
     while i < b.len() && i - ns < 64 {
@@ -70,7 +69,6 @@ pub(crate) fn home(text: &str, s: usize, e: usize, style: Home, out: &mut Vec<Ca
             c,
             b'/' | b'\\'
                 | b'"'
-                | b'\''
                 | b'`'
                 | b'\n'
                 | b'\r'
@@ -89,7 +87,8 @@ pub(crate) fn home(text: &str, s: usize, e: usize, style: Home, out: &mut Vec<Ca
                 | b'['
                 | b'{'
                 | b'}'
-        ) || (!windows && c == b' ');
+        ) || (c == b'\''
+            && !(prev(b, i).is_ascii_alphabetic() && at(b, i + 1).is_ascii_alphabetic()));
         if stop {
             break;
         }
@@ -97,8 +96,11 @@ pub(crate) fn home(text: &str, s: usize, e: usize, style: Home, out: &mut Vec<Ca
     }
     let mut ne = floor_boundary(text, i);
     let continues = matches!(at(b, ne), b'/' | b'\\');
+    // A name with spaces (`/Users/John Smith/`, `C:/Users/Mary Ann Lee/`) only where the
+    // path goes on after it and every further word is capitalised or a name particle;
+    // otherwise the name ends at the first space (`/home/jdoe and more`).
     if let Some(sp) = text[ns..ne].find(' ') {
-        if !continues {
+        if !(continues && spaced_name(&text[ns..ne])) {
             ne = ns + sp;
         }
     }
@@ -120,4 +122,16 @@ pub(crate) fn home(text: &str, s: usize, e: usize, style: Home, out: &mut Vec<Ca
         return;
     }
     out.push(cand(ns, ne, Kind::USERNAME, "home_path", PRIO_STRUCTURED));
+}
+
+/// Is `name` a person's name with spaces: every word after the first capitalised (or a
+/// particle such as `van`, `de`), none of them empty?
+fn spaced_name(name: &str) -> bool {
+    const PARTICLES: &[&str] = &[
+        "van", "von", "der", "den", "de", "da", "das", "do", "dos", "del", "della", "di", "du",
+        "la", "le", "bin", "al", "y", "e",
+    ];
+    let mut words = name.split(' ');
+    words.next().is_some_and(|w| !w.is_empty())
+        && words.all(|w| w.chars().next().is_some_and(char::is_uppercase) || PARTICLES.contains(&w))
 }

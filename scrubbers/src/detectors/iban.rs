@@ -46,5 +46,10 @@ pub(crate) fn iban(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
             return Some(end);
         }
     }
-    None
+    // IBAN-shaped (grouped in fours, 15 characters or more) but failing mod-97: a typo'd
+    // IBAN, whose digit groups are no phone or card number either.
+    match ends.iter().rev().find(|&&(len, _)| len >= 15) {
+        Some(&(_, end)) if ends.len() >= 3 => Some(end),
+        _ => None,
+    }
 }

@@ -4,31 +4,71 @@
 use super::{at, is_alnum, prev};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// Words that announce a version number, so `version 1.2.3.4` is not an address.
-pub(crate) fn version_context(b: &[u8], s: usize) -> bool {
+/// Is the dotted quad at `s..end` a version, a section number or a netmask rather than
+/// an address? A word before it that announces one (`version`, `FileVersion`, `OID`,
+/// `section`), a product before a `/` (`Chrome/156.0.0.0`, `Edg/…`), a `-` glued before
+/// it (`release-1.4.0.2`), a file name or a word glued after it (`app-2.3.1.0.tar.gz`,
+/// `5.15.153.1-microsoft`), or a netmask.
+pub(crate) fn version_context(b: &[u8], s: usize, end: usize, addr: Ipv4Addr) -> bool {
+    if prev(b, s) == b'-' || (prev(b, s) == b'/' && prev(b, s - 1).is_ascii_alphabetic()) {
+        return true;
+    }
+    if matches!(at(b, end), b'.' | b'-') && at(b, end + 1).is_ascii_alphabetic() {
+        return true;
+    }
+    let mask = u32::from(addr);
+    if addr.octets()[0] == 255 && mask.leading_ones() + mask.trailing_zeros() == 32 {
+        return true;
+    }
+    // `<add key="webpages:Version" value="3.0.0.0" />`: a version named just before.
+    let line = &b[s.saturating_sub(48)..s];
+    let line = line
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(line, |p| &line[p + 1..]);
+    if line.windows(7).any(|w| w.eq_ignore_ascii_case(b"version")) {
+        return true;
+    }
     let mut i = s;
-    while i > 0 && matches!(b[i - 1], b' ' | b':' | b'=' | b'@' | b'\t') {
+    while i > 0
+        && matches!(
+            b[i - 1],
+            b' ' | b':' | b'=' | b'@' | b'\t' | b'"' | b'\'' | b'('
+        )
+    {
         i -= 1;
     }
-    let end = i;
-    while i > 0 && b[i - 1].is_ascii_alphabetic() {
+    let word_end = i;
+    while i > 0 && b[i - 1].is_ascii_alphabetic() && word_end - i < 32 {
         i -= 1;
     }
-    let w = &b[i..end];
-    [
-        &b"version"[..],
-        b"ver",
-        b"build",
-        b"release",
-        b"firmware",
-        b"rev",
-        b"revision",
-        b"chrome",
-        b"firefox",
-        b"safari",
-    ]
-    .iter()
-    .any(|v| w.eq_ignore_ascii_case(v))
+    let w = &b[i..word_end];
+    let ends_with = |v: &[u8]| w.len() >= v.len() && w[w.len() - v.len()..].eq_ignore_ascii_case(v);
+    ends_with(b"version")
+        || [
+            &b"ver"[..],
+            b"build",
+            b"release",
+            b"firmware",
+            b"rev",
+            b"revision",
+            b"chrome",
+            b"firefox",
+            b"safari",
+            b"edg",
+            b"edge",
+            b"opera",
+            b"kernel",
+            b"section",
+            b"chapter",
+            b"oid",
+            b"rfc",
+            b"netmask",
+            b"mask",
+            b"subnet",
+        ]
+        .iter()
+        .any(|v| w.eq_ignore_ascii_case(v))
 }
 
 pub(crate) fn ipv6(text: &str, s: usize) -> Option<(usize, usize)> {

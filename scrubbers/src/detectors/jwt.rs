@@ -35,11 +35,15 @@ pub(crate) fn jwt(text: &str, classes: &ByteClasses<'_>, s: usize, out: &mut Vec
     out.push(cand(s, end, Kind::JWT, "jwt", PRIO_STRUCTURED));
 }
 
-/// A credential-shaped run after an auth scheme word.
+/// A credential-shaped run after an auth scheme word. `strict` (prose: `retry with
+/// bearer x`) asks for digits, mixed case or length; behind a header's scheme any run of
+/// four or more credential bytes counts, and a URL (Sentry's `DSN https://…`) is taken
+/// whole.
 pub(crate) fn credential_after(
     classes: &ByteClasses<'_>,
     b: &[u8],
     mut i: usize,
+    strict: bool,
 ) -> Option<(usize, usize)> {
     let mut spaces = 0;
     while at(b, i) == b' ' && spaces < 4 {
@@ -50,11 +54,33 @@ pub(crate) fn credential_after(
         return None;
     }
     let s = i;
+    if !strict && b[s..].starts_with(b"http") {
+        let e = b[s..]
+            .iter()
+            .position(|c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\''))
+            .map_or(b.len(), |p| s + p);
+        return (e - s > 12).then_some((s, e));
+    }
     let i = classes.run_end(b, s, |c| {
         matches!(c, b'_' | b'-' | b'.' | b'~' | b'+' | b'/' | b'=')
     });
     let tok = &b[s..i];
-    if tok.len() < 8 || tok.starts_with(b"[") {
+    if tok.is_empty() || tok.starts_with(b"[") || super::vendor::is_placeholder_body(tok) {
+        return None;
+    }
+    if !strict {
+        let stop = std::str::from_utf8(tok).is_ok_and(|t| {
+            super::keys::NOT_SECRET_WORDS
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(t))
+        });
+        if stop {
+            return None;
+        }
+        let word = tok.iter().all(u8::is_ascii_lowercase);
+        return ((tok.len() >= 4 && !word) || tok.len() >= 8).then_some((s, i));
+    }
+    if tok.len() < 8 {
         return None;
     }
     let has_digit = classes.any(s, i, |k| k.digit);
@@ -71,7 +97,7 @@ pub(crate) fn bearer(text: &str, classes: &ByteClasses<'_>, s: usize, out: &mut 
     if is_alnum(prev(b, s)) {
         return;
     }
-    if let Some((ts, te)) = credential_after(classes, b, s + 6) {
+    if let Some((ts, te)) = credential_after(classes, b, s + 6, true) {
         out.push(cand(ts, te, Kind::BEARER_TOKEN, "bearer", PRIO_KV));
     }
 }

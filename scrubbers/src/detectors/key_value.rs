@@ -6,7 +6,7 @@
 use super::anchors::Scan;
 use super::is_ident;
 use super::jwt::credential_after;
-use super::keys::{classify_key, is_secret_value, KeyClass, ValueContext};
+use super::keys::{classify_key, is_secret_value, looks_random, KeyClass, ValueContext};
 use super::placeholder::starts_with_placeholder;
 use super::{at, cand, prev, ByteClasses, Cand, PRIO_KV};
 use crate::catalogue::token_table;
@@ -78,10 +78,10 @@ fn named_shape(text: &str, sep: usize, ie: usize, st: &mut Scan<'_, '_>, out: &m
     let b = text.as_bytes();
     let last2 = [b[ie - 2.min(ie)] | 0x20, b[ie - 1] | 0x20];
     match (b[sep], last2) {
-        (b'=', [b'u', b'e']) if ie >= 5 && b[ie - 5..ie].eq_ignore_ascii_case(b"value") => {
+        (b'=' | b':', [b'u', b'e']) if ie >= 5 && b[ie - 5..ie].eq_ignore_ascii_case(b"value") => {
             attribute_pair(text, sep, ie - 5, out);
         }
-        (b'=', [c, _]) if c.is_ascii_alphabetic() && b[ie - 1].is_ascii_uppercase() => {
+        (b'=' | b':', [c, _]) if c.is_ascii_alphabetic() && b[ie - 1].is_ascii_uppercase() => {
             let lo = ie.saturating_sub(64);
             let is = match b[lo..ie].iter().rposition(|&c| !is_ident(c)) {
                 Some(p) => lo + p + 1,
@@ -92,7 +92,7 @@ fn named_shape(text: &str, sep: usize, ie: usize, st: &mut Scan<'_, '_>, out: &m
                     kind: Kind::SECRET,
                     weak: false,
                 };
-                if let Some((vs, ve)) = value_span(text, sep + 1, &key) {
+                if let Some((vs, ve, _)) = value_span(text, sep + 1, &key, ValueSite::default()) {
                     if is_secret_value(&key, &text[vs..ve], ValueContext::default()) {
                         out.push(cand(vs, ve, Kind::SECRET, "key_value", PRIO_KV));
                     }
@@ -113,98 +113,222 @@ fn named_shape(text: &str, sep: usize, ie: usize, st: &mut Scan<'_, '_>, out: &m
     }
 }
 
-/// `<add key="ClearTextPassword" value="…" />`: the `value` attribute of a tag whose
-/// `key` (or `name`) attribute names a secret. `vs` is where `value` starts.
+/// A name/value pair whose name names a secret: XML `<add key="ClearTextPassword"
+/// value="…" />`, JSON `{"name": "DB_PASSWORD", "value": "…"}` (Postman, Kubernetes env,
+/// CloudFormation `ParameterKey`/`ParameterValue`), YAML `- name: X` / `value: …`.
+/// `value_start` is where the `value` identifier starts, `sep` its separator.
 fn attribute_pair(text: &str, sep: usize, value_start: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let lo = value_start.saturating_sub(256);
-    let Some(tag) = b[lo..value_start].iter().rposition(|&c| c == b'<') else {
-        return;
-    };
-    let tag = &text[lo + tag..value_start];
-    for attr in ["key=\"", "name=\"", "Key=\"", "Name=\"", "key='", "name='"] {
-        let Some(p) = tag.find(attr) else { continue };
-        let name_start = p + attr.len();
-        let Some(len) = tag[name_start..].find(['"', '\'']) else {
-            continue;
-        };
-        let Some(key) = classify_key(&tag[name_start..name_start + len]) else {
-            continue;
-        };
-        if let Some((vs, ve)) = value_span(text, sep + 1, &key) {
-            if is_secret_value(&key, &text[vs..ve], ValueContext::default()) {
-                out.push(cand(vs, ve, key.kind, "key_value", PRIO_KV));
+    let window = &b[lo..value_start];
+    // The nearest name field before the value, in the same tag or object.
+    let mut best: Option<(usize, usize)> = None;
+    for pat in [
+        &b"key=\""[..],
+        b"name=\"",
+        b"key='",
+        b"name='",
+        b"key\":",
+        b"name\":",
+        b"parameterkey\":",
+        b"name: ",
+    ] {
+        if let Some(p) = window
+            .windows(pat.len())
+            .rposition(|w| w.eq_ignore_ascii_case(pat))
+        {
+            if best.is_none_or(|(q, _)| p > q) {
+                best = Some((p, pat.len()));
             }
         }
+    }
+    let Some((p, len)) = best else { return };
+    if window[p + len..]
+        .iter()
+        .any(|&c| matches!(c, b'}' | b'>' | b']'))
+    {
         return;
+    }
+    let mut ns = p + len;
+    while matches!(window.get(ns), Some(b' ' | b'"' | b'\'')) {
+        ns += 1;
+    }
+    let ne = ns
+        + window[ns..]
+            .iter()
+            .position(|&c| matches!(c, b'"' | b'\'' | b'\n' | b',' | b' '))
+            .unwrap_or(window.len() - ns);
+    let Some(key) = classify_key(&text[lo + ns..lo + ne]) else {
+        return;
+    };
+    if let Some((vs, ve, site)) = value_span(text, sep + 1, &key, ValueSite::default()) {
+        let at = ValueContext {
+            query: false,
+            quoted: site.quoted,
+        };
+        if is_secret_value(&key, &text[vs..ve], at) {
+            out.push(cand(vs, ve, key.kind, "key_value", PRIO_KV));
+        }
     }
 }
 
-/// Every value under a `data:` or `stringData:` block of a Kubernetes Secret manifest.
+/// Every value under a `data:` or `stringData:` block of a Kubernetes Secret manifest,
+/// in YAML (each block belongs to the nearest top-level `kind:`, which `kubectl` prints
+/// after `data:`) or in JSON (`"data":{"k":"v",…}`).
 fn kubernetes_secret_data(text: &str, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
+    // Lines: (start, end, indent).
+    let mut lines = Vec::new();
     let mut line_start = 0;
-    let mut block_indent: Option<usize> = None;
-    while line_start < b.len() {
+    while line_start <= b.len() {
         let line_end = b[line_start..]
             .iter()
             .position(|&c| c == b'\n')
             .map_or(b.len(), |p| line_start + p);
         let line = &text[line_start..line_end];
-        let indent = line.len() - line.trim_start().len();
-        let body = line.trim();
-        if let Some(d) = block_indent {
-            if !body.is_empty() && indent <= d {
-                block_indent = None;
-            } else if let Some(colon) = body.find(": ") {
-                let vs = line_start + indent + colon + 2;
-                let mut ve = line_end;
-                while ve > vs && b[ve - 1].is_ascii_whitespace() {
-                    ve -= 1;
-                }
-                let (mut vs, mut ve) = (vs, ve);
-                if ve > vs + 1 && matches!(b[vs], b'"' | b'\'') && b[ve - 1] == b[vs] {
+        lines.push((line_start, line_end, line.len() - line.trim_start().len()));
+        line_start = line_end + 1;
+    }
+    let top_kind = |n: usize| {
+        let (s, e, indent) = lines[n];
+        let line = &text[s..e];
+        (indent == 0)
+            .then(|| line.strip_prefix("kind:"))
+            .flatten()
+            .map(str::trim)
+    };
+    let kinds: Vec<(usize, &str)> = (0..lines.len())
+        .filter_map(|n| top_kind(n).map(|k| (n, k)))
+        .collect();
+    let mut n = 0;
+    while n < lines.len() {
+        let (s, e, indent) = lines[n];
+        let body = text[s..e].trim();
+        n += 1;
+        if body != "data:" && body != "stringData:" {
+            continue;
+        }
+        let here = n - 1;
+        let nearest = kinds.iter().min_by_key(|(k, _)| k.abs_diff(here));
+        let secret = nearest.is_some_and(|(_, k)| k.trim_matches(['"', '\'']) == "Secret");
+        while n < lines.len() {
+            let (ls, le, li) = lines[n];
+            let line = text[ls..le].trim();
+            if !line.is_empty() && li <= indent {
+                break;
+            }
+            n += 1;
+            let Some(colon) = line.find(": ") else {
+                continue;
+            };
+            if !secret {
+                continue;
+            }
+            let name = &line[..colon];
+            let vs = ls + li + colon + 2;
+            let mut ve = le;
+            while ve > vs && b[ve - 1].is_ascii_whitespace() {
+                ve -= 1;
+            }
+            k8s_value(text, name, vs, ve, out);
+        }
+    }
+    // JSON manifests: `"data":{"username":"ZGVwbG95",…}`.
+    for field in ["\"data\":", "\"stringData\":"] {
+        for (p, _) in text.match_indices(field) {
+            let mut k = p + field.len();
+            while at(b, k) == b' ' {
+                k += 1;
+            }
+            if at(b, k) != b'{' {
+                continue;
+            }
+            let close = b[k..]
+                .iter()
+                .position(|&c| c == b'}')
+                .map_or(b.len(), |c| k + c);
+            let object = &text[k + 1..close];
+            let mut rest = 0;
+            while let Some(colon) = object[rest..].find("\":") {
+                let name_end = rest + colon;
+                let name_start = object[..name_end].rfind('"').map_or(0, |q| q + 1);
+                let mut vs = name_end + 2;
+                while object.as_bytes().get(vs) == Some(&b' ') {
                     vs += 1;
-                    ve -= 1;
                 }
-                let value = &text[vs..ve];
-                if !value.is_empty() && !value.starts_with('[') && value != "|" && value != ">" {
-                    out.push(cand(vs, ve, Kind::SECRET, "key_value", PRIO_KV));
+                if object.as_bytes().get(vs) != Some(&b'"') {
+                    break;
                 }
+                let Some(len) = object[vs + 1..].find('"') else {
+                    break;
+                };
+                let (s, e) = (k + 1 + vs + 1, k + 1 + vs + 1 + len);
+                k8s_value(text, &object[name_start..name_end], s, e, out);
+                rest = vs + 1 + len + 1;
             }
         }
-        if block_indent.is_none() && (body == "data:" || body == "stringData:") {
-            block_indent = Some(indent);
-        }
-        line_start = line_end + 1;
     }
 }
 
-/// At `>`: `<password>…</password>`, an XML element whose name names a secret.
+/// One value of a Secret's data: its key's own kind when the key names a secret.
+fn k8s_value(text: &str, name: &str, mut vs: usize, mut ve: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    if ve > vs + 1 && matches!(b[vs], b'"' | b'\'') && b[ve - 1] == b[vs] {
+        vs += 1;
+        ve -= 1;
+    }
+    let value = &text[vs..ve];
+    if value.is_empty() || value.starts_with('[') || value == "|" || value == ">" {
+        return;
+    }
+    let kind = classify_key(name).map_or(Kind::SECRET, |k| k.kind);
+    out.push(cand(vs, ve, kind, "key_value", PRIO_KV));
+}
+
+/// At `>`: `<password>…</password>`, an XML element whose name (or whose `key`/`name`
+/// attribute: `<entry key="db.password">…`) names a secret.
 pub(crate) fn xml_element(text: &str, gt: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
-    let lo = gt.saturating_sub(64);
-    let Some(lt) = b[lo..gt].iter().rposition(|&c| c == b'<') else {
+    let lo = gt.saturating_sub(200);
+    let Some(lt) = b[lo..gt].iter().rposition(|&c| c == b'<' || c == b'>') else {
         return;
     };
-    let name = &text[lo + lt + 1..gt];
+    let lt = lo + lt;
+    if b[lt] != b'<' || matches!(at(b, lt + 1), b'/' | b'!' | b'?') {
+        return;
+    }
+    let tag = &text[lt + 1..gt];
+    let name_end = tag.find([' ', '\t', '/']).unwrap_or(tag.len());
+    let name = &tag[..name_end];
     let local = name.rsplit(':').next().unwrap_or(name);
     if local.is_empty() || !local.bytes().all(is_ident) {
         return;
     }
-    let Some(key) = classify_key(local) else {
-        return;
-    };
+    let key = classify_key(local).or_else(|| {
+        let attrs = &tag[name_end..];
+        ["key=\"", "name=\"", "key='", "name='"]
+            .iter()
+            .find_map(|a| {
+                let p = attrs.find(a)? + a.len();
+                let len = attrs[p..].find(['"', '\''])?;
+                classify_key(&attrs[p..p + len])
+            })
+    });
+    let Some(key) = key else { return };
     let vs = gt + 1;
     let limit = (vs + 4096).min(b.len());
     let Some(len) = b[vs..limit].iter().position(|&c| c == b'<' || c == b'\n') else {
         return;
     };
     let ve = vs + len;
-    if b.get(ve) != Some(&b'<') || !text.is_char_boundary(ve) {
+    if b.get(ve) != Some(&b'<') || at(b, ve + 1) != b'/' || !text.is_char_boundary(ve) {
         return;
     }
-    if is_secret_value(&key, &text[vs..ve], ValueContext::default()) {
+    let at = ValueContext {
+        query: false,
+        quoted: true,
+    };
+    if is_secret_value(&key, &text[vs..ve], at) {
         out.push(cand(vs, ve, key.kind, "key_value", PRIO_KV));
     }
 }
@@ -231,10 +355,28 @@ pub(crate) fn path_segment(text: &str, slash: usize, out: &mut Vec<Cand>) {
     }
 }
 
-/// `curl -u user:pass`, `--user user:pass`: the password after the first `:`.
+/// `curl -u user:pass`, `--user user:pass`: the password after the first `:`; and
+/// `mysql -pPASSWORD` (the password glued to `-p`).
 pub(crate) fn user_flag(text: &str, dash: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let rest = &b[dash..];
+    if rest.starts_with(b"-p") && !matches!(at(b, dash + 2), b' ' | b'\t' | b'\n' | b'-' | 0) {
+        let line = b[..dash]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        if memchr::memmem::find(&b[line..dash], b"mysql").is_some() {
+            let vs = dash + 2;
+            let ve = b[vs..]
+                .iter()
+                .position(|c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\''))
+                .map_or(b.len(), |p| vs + p);
+            if ve - vs >= 3 && b[vs] != b'$' && text.is_char_boundary(ve) {
+                out.push(cand(vs, ve, Kind::PASSWORD, "key_value", PRIO_KV));
+            }
+        }
+        return;
+    }
     let skip = if rest.starts_with(b"-u ") {
         3
     } else if rest.starts_with(b"--user ") || rest.starts_with(b"--user=") {
@@ -247,18 +389,30 @@ pub(crate) fn user_flag(text: &str, dash: usize, out: &mut Vec<Cand>) {
         vs += 1;
     }
     let quote = matches!(at(b, vs), b'"' | b'\'');
+    let q = at(b, vs);
     if quote {
         vs += 1;
     }
     let mut ve = vs;
-    while ve < b.len() && !b[ve].is_ascii_whitespace() && !matches!(b[ve], b'"' | b'\'') {
+    while ve < b.len()
+        && b[ve] != b'\n'
+        && if quote {
+            b[ve] != q
+        } else {
+            !b[ve].is_ascii_whitespace() && !matches!(b[ve], b'"' | b'\'')
+        }
+    {
         ve += 1;
     }
     let Some(colon) = b[vs..ve].iter().position(|&c| c == b':') else {
         return;
     };
     let ps = vs + colon + 1;
-    if ps < ve && b[ps] != b'[' && text.is_char_boundary(ve) {
+    let pass = &b[ps..ve];
+    let reference = pass
+        .first()
+        .is_some_and(|&c| matches!(c, b'$' | b'%' | b'[' | b'<'));
+    if !pass.is_empty() && !reference && text.is_char_boundary(ve) {
         out.push(cand(ps, ve, Kind::PASSWORD, "key_value", PRIO_KV));
     }
 }
@@ -282,7 +436,7 @@ pub(crate) fn ends_in_secret_noun(b: &[u8], ie: usize) -> bool {
         [b'w', b'd'] => &[b"pwd", b"passwd"],
         [b'r', b'd'] => &[b"password"],
         [b'i', b'd'] => &[b"sessionid", b"sid"],
-        [b's', b'e'] => &[b"passphrase"],
+        [b's', b'e'] => &[b"passphrase", b"secret_key_base", b"secretkeybase"],
         [b'i', b'e'] => &[b"cookie"],
         [b't', b'h'] => &[b"auth"],
         [b'a', b'l'] => &[b"credential"],
@@ -295,6 +449,7 @@ pub(crate) fn ends_in_secret_noun(b: &[u8], ie: usize) -> bool {
         [b'e', b't'] => &[b"secret"],
         [b'w', b't'] => &[b"jwt"],
         [b'p', b'w'] => &[b"pw"],
+        [b'e', b'r'] => &[b"bearer"],
         [b'e', b'y'] => &[b"key"],
         [b'a', b't'] => &[b"pat"],
         [b'i', b'g'] => &[b"sig"],
@@ -311,9 +466,10 @@ pub(crate) fn ends_in_secret_noun(b: &[u8], ie: usize) -> bool {
 /// Grouped by their first two bytes, which are checked first.
 const KEY_STEMS: &[(&[u8; 2], &[&[u8]])] = &[
     (b"pa", &[b"pass", b"pat"]),
-    (b"si", &[b"sig"]),
+    (b"si", &[b"sig", b"sid"]),
     (b"pr", &[b"private"]),
-    (b"pw", &[b"pwd"]),
+    (b"pw", &[b"pwd", b"pw"]),
+    (b"be", &[b"bearer"]),
     (b"se", &[b"secret", b"session"]),
     (b"to", &[b"token"]),
     (b"ke", &[b"key"]),
@@ -363,7 +519,7 @@ pub(crate) fn key_ident(
     }
     let ident = &text.as_bytes()[..ie];
     let mut p = is;
-    while p + 3 <= ie {
+    while p + 2 <= ie {
         // Stems start with one of a few letters (`| 0x20` folds case and keeps
         // non-letters apart).
         let Some(len) = STEM_FIRST[ident[p] as usize]
@@ -421,16 +577,23 @@ pub(crate) fn key_value(
     while ie > e && b[ie - 1] == b'.' {
         ie -= 1;
     }
+    // `${DB_PASSWORD:-default}`: a shell default, not an assignment.
+    if is >= 2 && &b[is - 2..is] == b"${" {
+        return;
+    }
     let ident = &text[is..ie];
     let Some(key) = classify_key(ident) else {
         return;
     };
-    let cli_flag = ident.starts_with('-');
-    let quoted_key = matches!(prev(b, is), b'"' | b'\'');
-    let Some(j) = separator(b, ie, cli_flag, quoted_key) else {
+    let Some((j, prose)) = separator(b, is, ie) else {
         return;
     };
-    let Some((vs, ve)) = value_span(text, j, &key) else {
+    let at_value = ValueSite {
+        query: matches!(prev(b, is), b'?' | b'&'),
+        connection_string: prev(b, is) == b';',
+        quoted: false,
+    };
+    let Some((vs, ve, site)) = value_span(text, j, &key, at_value) else {
         return;
     };
     let value = &text[vs..ve];
@@ -446,34 +609,30 @@ pub(crate) fn key_value(
     {
         return;
     }
-    // `Authorization: Basic xxx` unquoted: the scheme word is the value so far.
-    if key.kind == Kind::BEARER_TOKEN || key.kind == Kind::TOKEN || key.kind == Kind::API_KEY {
-        if let Some(kind) = auth_scheme(value) {
-            if let Some((ts, te)) = credential_after(classes, b, ve) {
-                out.push(cand(ts, te, kind, "authorization", PRIO_KV));
-            }
+    // The shell's working directory, not a password.
+    if ident.ends_with("PWD") && matches!(value.as_bytes()[0], b'/' | b'~') {
+        return;
+    }
+    // `{"key": "apiKey", "value": …}`, `<add key="Secret" value=…>`: this is the pair's
+    // name; the `value` that follows is judged as an attribute pair.
+    if key.weak && ident.eq_ignore_ascii_case("key") {
+        let rest = &b[ve..(ve + 12).min(b.len())];
+        if rest.windows(5).any(|w| w.eq_ignore_ascii_case(b"value")) {
             return;
         }
     }
-    // Authorization-style values: `Bearer xxx`, `Basic xxx`, `Token xxx`, `Digest …`.
-    if let Some(sp) = value.find(' ') {
-        if let Some(kind) = auth_scheme(&value[..sp]) {
-            if let Some((ts, te)) = credential_after(classes, b, vs + sp) {
-                out.push(cand(ts, te, kind, "authorization", PRIO_KV));
-            }
-            return;
-        }
-        if value[..sp].eq_ignore_ascii_case("digest") {
-            digest_response(b, vs + sp, ve, out);
-            return;
-        }
-        if key.kind == Kind::BEARER_TOKEN && is_scheme_word(&value[..sp]) {
-            // A vendor scheme (`SSWS …`, `GenieKey …`, `Splunk …`).
-            if let Some((ts, te)) = credential_after(classes, b, vs + sp) {
-                out.push(cand(ts, te, Kind::BEARER_TOKEN, "authorization", PRIO_KV));
-            }
-            return;
-        }
+    if (key.kind == Kind::BEARER_TOKEN || key.kind == Kind::TOKEN || key.kind == Kind::API_KEY)
+        && authorization(
+            classes,
+            b,
+            vs,
+            ve,
+            value,
+            key.kind == Kind::BEARER_TOKEN,
+            out,
+        )
+    {
+        return;
     }
     // `Authorization: key=…`: the inner key names the credential.
     if key.kind == Kind::BEARER_TOKEN {
@@ -492,22 +651,117 @@ pub(crate) fn key_value(
     if key.kind == Kind::BEARER_TOKEN && value.contains(' ') && !key.weak {
         return;
     }
-    let context = ValueContext {
-        query: matches!(prev(b, is), b'?' | b'&'),
-    };
-    if let Some(row) = token_table().context_row(ident, value) {
-        out.push(cand(vs, ve, row.kind.clone(), row.rule, PRIO_KV));
-    } else if is_secret_value(&key, value, context) {
-        out.push(cand(vs, ve, key.kind, "key_value", PRIO_KV));
+    // `use token - x for staging`: in prose only a random-looking or quoted value counts.
+    if prose && !site.quoted && !looks_random(value.as_bytes()) {
+        return;
     }
+    let context = ValueContext {
+        query: site.query,
+        quoted: site.quoted,
+    };
+    if is_secret_value(&key, value, context) {
+        match token_table().context_row(ident, value) {
+            // A documented format names the value better than the key alone does.
+            Some(row) => out.push(cand(vs, ve, row.kind.clone(), row.rule, PRIO_KV + 1)),
+            None => out.push(cand(vs, ve, key.kind, "key_value", PRIO_KV)),
+        }
+    } else if let Some(row) = token_table().context_row(ident, value) {
+        // A documented format that the generic value rules would not take (a short
+        // numeric id, a single-case key).
+        out.push(cand(vs, ve, row.kind.clone(), row.rule, PRIO_KV + 1));
+    }
+}
+
+/// An `Authorization`-style value `vs..ve` (unquoted, it may be only the scheme word):
+/// `Bearer x`, `Basic x`, `Token x`, `Digest … response="x"`, a vendor scheme (`SSWS x`,
+/// `GenieKey x`, `DSN https://…`). Returns whether the value was a scheme and its
+/// credential handled.
+fn authorization(
+    classes: &ByteClasses<'_>,
+    b: &[u8],
+    vs: usize,
+    ve: usize,
+    value: &str,
+    header: bool,
+    out: &mut Vec<Cand>,
+) -> bool {
+    let (scheme, after) = match value.find(' ') {
+        Some(sp) => (&value[..sp], vs + sp),
+        None if at(b, ve) == b' ' => (value, ve),
+        None => return false,
+    };
+    let kind = auth_scheme(scheme);
+    if kind.is_none() && !(header && is_scheme_word(scheme)) {
+        return false;
+    }
+    if scheme.eq_ignore_ascii_case("digest") {
+        let line_end = b[after..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |p| after + p);
+        digest_response(b, after, line_end, out);
+        return true;
+    }
+    // `OAuth oauth_signature="…", …`: a parameter list whose own keys say what is secret.
+    let rest = &b[after..(after + 64).min(b.len())];
+    let first = rest
+        .iter()
+        .skip_while(|&&c| c == b' ')
+        .take_while(|&&c| is_ident(c))
+        .count();
+    let lead = rest.iter().take_while(|&&c| c == b' ').count();
+    if first > 0 && at(rest, lead + first) == b'=' && kind.is_none() {
+        return true;
+    }
+    let kind = kind.unwrap_or(Kind::BEARER_TOKEN);
+    // Behind an explicit scheme in a header, any credential-shaped run counts (a
+    // lowercase token, a short Basic pair, a DSN URL).
+    if let Some((ts, te)) = credential_after(classes, b, after, !header) {
+        out.push(cand(ts, te, kind, "authorization", PRIO_KV));
+    }
+    true
+}
+
+/// Where a value stands, as [`value_span`] finds it.
+#[derive(Clone, Copy, Debug, Default)]
+struct ValueSite {
+    /// A URL query parameter.
+    query: bool,
+    /// A `Key=Value;` connection-string field: `&` and spaces belong to the value.
+    connection_string: bool,
+    /// The value was quoted.
+    quoted: bool,
 }
 
 /// The separator after a key that ends at `ie` (past a closing quote or `"]`): `=`, `:`,
 /// `:=`, `::=`, `:::=`, `?=`, `+=`, `.=`, `=>`, a type name then `=`, `, ` after a quoted
-/// key (`setProperty("db.password", "…")`), ` - ` or ` | ` in prose, or the space after a
-/// `--flag`. Returns where the value may start.
-fn separator(b: &[u8], ie: usize, cli_flag: bool, quoted_key: bool) -> Option<usize> {
+/// key (`setProperty("db.password", "…")`), `("` after a setter (`.password("…")`),
+/// ` - ` or ` | ` in prose and tables, or the space after a `--flag`. Returns where the
+/// value may start, and whether the separator is a prose dash in mid-line.
+fn separator(b: &[u8], is: usize, ie: usize) -> Option<(usize, bool)> {
+    let cli_flag = b[is] == b'-';
+    let quoted_key = matches!(prev(b, is), b'"' | b'\'');
+    // `("db.password", "…")`, `{"password", "…"}`: a quoted key opening a call or list,
+    // not a JSON value followed by the next member.
+    let call_key = quoted_key && {
+        let mut k = is - 1;
+        while k > 0 && b[k - 1] == b' ' {
+            k -= 1;
+        }
+        matches!(prev(b, k), b'(' | b'{' | b'[')
+    };
+    // A key first on its line (or in a table cell): `password | hunter2`, `token - '…'`.
+    let line_key = {
+        let mut k = is;
+        while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b'|' | b'-' | b'*') {
+            k -= 1;
+        }
+        k == 0 || b[k - 1] == b'\n'
+    };
     let mut j = ie;
+    if at(b, j) == b'(' && matches!(at(b, j + 1), b'"' | b'\'') {
+        return Some((j + 1, false));
+    }
     if at(b, j) == b'\\' && at(b, j + 1) == b'"' {
         j += 2;
     } else if matches!(at(b, j), b'"' | b'\'') {
@@ -536,7 +790,7 @@ fn separator(b: &[u8], ie: usize, cli_flag: bool, quoted_key: bool) -> Option<us
                 k += 1;
             }
             if at(b, k) == b'=' && at(b, k + 1) != b'=' {
-                return Some(k + 1);
+                return Some((k + 1, false));
             }
         }
     }
@@ -550,24 +804,53 @@ fn separator(b: &[u8], ie: usize, cli_flag: bool, quoted_key: bool) -> Option<us
         (b':', b'=', _, _) => j + 2,
         (b':', _, _, _) => j + 1,
         (b'?' | b'+' | b'.', b'=', _, _) => j + 2,
-        (b',', _, _, _) if quoted_key && j == after_key && ie < after_key => j + 1,
-        (b'-' | b'|', b' ' | b'\t', _, _) if spaced => j + 1,
+        (b',', _, _, _) if call_key && j == after_key && ie < after_key => j + 1,
+        (b'-' | b'|', b' ' | b'\t', _, _) if spaced && line_key => j + 1,
+        (b'-', b' ' | b'\t', _, _) if spaced => return Some((j + 1, true)),
         _ if cli_flag && spaced => j,
         _ => return None,
     };
-    Some(sep)
+    Some((sep, false))
 }
 
-/// The value after a separator (from `j`, past spaces): quoted, `{braced}` (ODBC), a
-/// `;`-terminated connection-string value, or a bare run. `None` when there is none.
-fn value_span(text: &str, mut j: usize, key: &KeyClass) -> Option<(usize, usize)> {
+/// Calls that wrap a literal: `[]byte("…")`, `String::from("…")`, `Buffer.from('…')`.
+/// Returns where the literal's quote is.
+fn wrapped_literal(b: &[u8], j: usize) -> Option<usize> {
+    let limit = (j + 24).min(b.len());
+    let open = b.get(j..limit)?.iter().position(|&c| c == b'(')?;
+    let callee = &b[j..j + open];
+    let is_callee = !callee.is_empty()
+        && callee
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'[' | b']' | b'.' | b':' | b'_'));
+    (is_callee && matches!(at(b, j + open + 1), b'"' | b'\'')).then_some(j + open + 1)
+}
+
+/// The value after a separator (from `j`, past spaces): quoted (also `"""…"""` and a
+/// literal wrapped in a call), `{braced}` (ODBC), a connection-string field, or a bare
+/// run. `None` when there is none.
+fn value_span(
+    text: &str,
+    mut j: usize,
+    key: &KeyClass,
+    mut site: ValueSite,
+) -> Option<(usize, usize, ValueSite)> {
     let b = text.as_bytes();
     while matches!(at(b, j), b' ' | b'\t') {
         j += 1;
     }
-    let (vs, ve) = if at(b, j) == b'\\' && at(b, j + 1) == b'"' {
+    if let Some(q) = wrapped_literal(b, j) {
+        j = q;
+    }
+    let (vs, ve) = if b.get(j..).is_some_and(|r| r.starts_with(b"\"\"\"")) {
+        let vs = j + 3;
+        let off = text[vs..].find("\"\"\"")?;
+        site.quoted = true;
+        (vs, vs + off)
+    } else if at(b, j) == b'\\' && at(b, j + 1) == b'"' {
         let vs = j + 2;
         let off = text[vs..].find("\\\"")?;
+        site.quoted = true;
         (vs, vs + off)
     } else if matches!(at(b, j), b'"' | b'\'' | b'`') {
         let q = b[j];
@@ -579,6 +862,7 @@ fn value_span(text: &str, mut j: usize, key: &KeyClass) -> Option<(usize, usize)
             }
             k += 1;
         }
+        site.quoted = true;
         (vs, k.min(b.len()))
     } else if at(b, j) == b'{' && !matches!(at(b, j + 1), b'{' | b'"' | b' ' | b'\n' | b'}') {
         // ODBC `Pwd={p;ss&w0rd}`: everything up to the closing brace.
@@ -595,12 +879,16 @@ fn value_span(text: &str, mut j: usize, key: &KeyClass) -> Option<(usize, usize)
         let mut k = vs;
         while k < b.len() {
             let c = b[k];
-            if c.is_ascii_whitespace()
-                || matches!(
-                    c,
-                    b'"' | b'\'' | b'`' | b',' | b';' | b'&' | b'<' | b'>' | b'|'
-                )
-            {
+            let stop = if site.connection_string {
+                matches!(c, b';' | b'"' | b'\'' | b'\n' | b'\r')
+            } else {
+                c.is_ascii_whitespace()
+                    || matches!(
+                        c,
+                        b'"' | b'\'' | b'`' | b',' | b';' | b'&' | b'<' | b'>' | b'|'
+                    )
+            };
+            if stop {
                 break;
             }
             if c == b'\\' && matches!(at(b, k + 1), b'"' | b'n' | b'r' | b't') {
@@ -609,7 +897,7 @@ fn value_span(text: &str, mut j: usize, key: &KeyClass) -> Option<(usize, usize)
             k += 1;
         }
         // `token=<your-token>`: a placeholder, not a short value.
-        if at(b, k) == b'<' && b[k..].iter().take(64).position(|&c| c == b'>').is_some() {
+        if at(b, k) == b'<' && b[k..].iter().take(64).any(|&c| c == b'>') {
             return None;
         }
         // `SAS_TOKEN=sv=…&sig=…`: a value that is itself a query string runs to its end.
@@ -628,12 +916,18 @@ fn value_span(text: &str, mut j: usize, key: &KeyClass) -> Option<(usize, usize)
                 k = end;
             }
         }
-        while k > vs && matches!(b[k - 1], b'.' | b')' | b']' | b'}') {
+        // Closing brackets belong to the surroundings, unless the value is bracketed.
+        if at(b, vs) != b'[' {
+            while k > vs && matches!(b[k - 1], b'.' | b')' | b']' | b'}') {
+                k -= 1;
+            }
+        }
+        while site.connection_string && k > vs && b[k - 1] == b' ' {
             k -= 1;
         }
         (vs, k)
     };
-    (vs < ve && text.is_char_boundary(vs) && text.is_char_boundary(ve)).then_some((vs, ve))
+    (vs < ve && text.is_char_boundary(vs) && text.is_char_boundary(ve)).then_some((vs, ve, site))
 }
 
 /// In a `Key=Value;Key=Value` string, the end of a value with spaces that started before
@@ -716,6 +1010,7 @@ fn cookie_pairs(b: &[u8], mut i: usize, out: &mut Vec<Cand>) {
     let limit = (i + 4096).min(b.len());
     while i < limit {
         // name
+        let name_start = i;
         while i < limit && !matches!(b[i], b'=' | b';' | b'\n' | b'"' | b'\'') {
             i += 1;
         }
@@ -727,7 +1022,19 @@ fn cookie_pairs(b: &[u8], mut i: usize, out: &mut Vec<Cand>) {
         while i < limit && !matches!(b[i], b';' | b'\n' | b'\r' | b'"' | b'\'' | b' ' | b',') {
             i += 1;
         }
-        if i > vs && b[vs] != b'[' {
+        // `Set-Cookie` attributes are not cookies.
+        let name = &b[name_start..vs - 1];
+        let attribute = [
+            &b"path"[..],
+            b"domain",
+            b"expires",
+            b"max-age",
+            b"samesite",
+            b"priority",
+        ]
+        .iter()
+        .any(|a| name.eq_ignore_ascii_case(a));
+        if i > vs && b[vs] != b'[' && !attribute {
             out.push(cand(vs, i, Kind::COOKIE, "cookie", PRIO_KV));
         }
         if i < limit && b[i] == b';' {

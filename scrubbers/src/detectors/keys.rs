@@ -160,6 +160,9 @@ pub(crate) fn classify_key(ident: &str) -> Option<KeyClass> {
         }
         b"secret" if has(b"aws") => strong(Kind::AWS_SECRET_KEY),
         b"secret" | b"credentials" | b"credential" | b"creds" => strong(Kind::SECRET),
+        // Rails' `secret_key_base`.
+        b"base" if prev == b"key" && has(b"secret") => strong(Kind::SECRET),
+        b"secretkeybase" => strong(Kind::SECRET),
         b"token" | b"jwt" => strong(Kind::TOKEN),
         b"pat" => weak(Kind::TOKEN),
         b"apikey" => strong(Kind::API_KEY),
@@ -168,6 +171,8 @@ pub(crate) fn classify_key(ident: &str) -> Option<KeyClass> {
         b"cookie" | b"cookies" => strong(Kind::COOKIE),
         b"session" | b"sessionid" | b"sid" if n <= 2 => weak(Kind::COOKIE),
         b"authorization" => strong(Kind::BEARER_TOKEN),
+        // `AuthenticationHeaderValue("Bearer", "…")`
+        b"bearer" if n == 1 => weak(Kind::BEARER_TOKEN),
         b"auth" => weak(Kind::BEARER_TOKEN),
         b"key" => match prev {
             b"" => weak(Kind::SECRET),
@@ -175,9 +180,9 @@ pub(crate) fn classify_key(ident: &str) -> Option<KeyClass> {
             b"access" | b"secret" if has(b"aws") => strong(Kind::AWS_SECRET_KEY),
             b"secret" | b"private" | b"signing" | b"master" | b"encryption" | b"client"
             | b"session" | b"auth" | b"license" | b"service" | b"account" | b"app" | b"webhook"
-            | b"admin" | b"access" | b"hmac" | b"crypto" | b"decryption" | b"jwt" => {
-                strong(Kind::SECRET)
-            }
+            | b"admin" | b"access" | b"hmac" | b"crypto" | b"decryption" | b"jwt" | b"recovery"
+            | b"deploy" | b"backup" | b"root" | b"shared" | b"psk" | b"pre" | b"wireguard"
+            | b"enc" | b"cipher" | b"aes" | b"consumer" | b"partner" => strong(Kind::SECRET),
             p if PLAIN_KEYS.contains(&p) => None,
             _ => weak(Kind::SECRET),
         },
@@ -196,7 +201,7 @@ pub(crate) fn classify_key(ident: &str) -> Option<KeyClass> {
 }
 
 /// Lowercase values that are statuses, types or booleans rather than secrets.
-const NOT_SECRET_WORDS: &[&str] = &[
+pub(crate) const NOT_SECRET_WORDS: &[&str] = &[
     "true",
     "false",
     "null",
@@ -318,6 +323,8 @@ const NOT_SECRET_WORDS: &[&str] = &[
 pub(crate) struct ValueContext {
     /// A URL query parameter (`?apikey=…&`): short values count.
     pub query: bool,
+    /// The value was quoted (or is a whole JSON string): inner spaces are part of it.
+    pub quoted: bool,
 }
 
 /// Values that point at a secret instead of holding one: environment and config lookups.
@@ -371,7 +378,11 @@ pub(crate) fn is_secret_value(key: &KeyClass, v: &str, at: ValueContext) -> bool
     }
     // Templates and references: ${VAR}, {{ x }}, %(x)s, <token>, $ENV_VAR, process.env.X.
     if v.starts_with("${")
+        || v.starts_with("$(")
+        || v.starts_with("$_")
         || v.starts_with("{{")
+        || (b[0] == b'!' && b.len() > 1 && b[1].is_ascii_uppercase())
+        || (b[0] == b'%' && b.len() > 2 && b[b.len() - 1] == b'%')
         || v.starts_with("%(")
         || v.starts_with("%s")
         || v.starts_with("#{")
@@ -413,7 +424,15 @@ pub(crate) fn is_secret_value(key: &KeyClass, v: &str, at: ValueContext) -> bool
     {
         return false;
     }
-    if v.len() <= 12 && NOT_SECRET_WORDS.iter().any(|w| w.eq_ignore_ascii_case(v)) {
+    // `changeme` guards nothing as an API key, but it is the password of a default setup.
+    let default_password = key.kind == Kind::PASSWORD
+        && ["changeme", "changeit", "change_me"]
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(v));
+    if v.len() <= 12
+        && !default_password
+        && NOT_SECRET_WORDS.iter().any(|w| w.eq_ignore_ascii_case(v))
+    {
         return false;
     }
     if PUBLIC_PREFIXES.iter().any(|p| v.starts_with(p)) || is_placeholder_phrase(b) {
@@ -447,11 +466,63 @@ pub(crate) fn is_secret_value(key: &KeyClass, v: &str, at: ValueContext) -> bool
         return false;
     }
     if v.contains(char::is_whitespace) {
-        // `FlyV1 fm2_…`: a scheme word and a credential. Prose is not a credential.
-        return v.split_whitespace().any(|w| looks_random(w.as_bytes()));
+        // `FlyV1 fm2_…`: a scheme word and a credential; a quoted passphrase. Prose
+        // (`"is missing"`, `"not set"`) is not a credential.
+        let mut words = v.split_whitespace();
+        return words.clone().any(|w| looks_random(w.as_bytes()))
+            || (at.quoted
+                && words.clone().count() >= 2
+                && !words.any(|w| {
+                    let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+                    PROSE_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w))
+                }));
     }
     true
 }
+
+/// Words that make a quoted value with spaces a message, not a passphrase.
+const PROSE_WORDS: &[&str] = &[
+    "is",
+    "was",
+    "are",
+    "not",
+    "missing",
+    "invalid",
+    "expired",
+    "required",
+    "unset",
+    "must",
+    "should",
+    "be",
+    "has",
+    "have",
+    "no",
+    "none",
+    "null",
+    "undefined",
+    "empty",
+    "wrong",
+    "incorrect",
+    "failed",
+    "see",
+    "use",
+    "from",
+    "for",
+    "of",
+    "in",
+    "to",
+    "the",
+    "set",
+    "please",
+    "enter",
+    "your",
+    "here",
+    "will",
+    "can",
+    "cannot",
+    "did",
+    "does",
+];
 
 /// Keys that are public by design: PostHog project keys, Stripe publishable keys, PubNub
 /// publish and subscribe keys, Mapbox and Langfuse public keys, SSH public keys.
@@ -495,6 +566,15 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
     b"value",
     b"api",
     b"default",
+    b"replace",
+    b"me",
+    b"insert",
+    b"enter",
+    b"fill",
+    b"put",
+    b"generate",
+    b"random",
+    b"long",
 ];
 
 /// A value of lowercase words (no digits) of which one is a stand-in word.
@@ -527,9 +607,11 @@ pub(crate) fn looks_random(b: &[u8]) -> bool {
     }
     let letters = upper + lower;
     let hex = b.iter().all(u8::is_ascii_hexdigit);
+    // Words and identifiers (`user-settings`, `PEM_read_bio_PrivateKey`) have no digits;
+    // only long mixed-case runs without any are taken.
     (hex && b.len() >= 16 && digit > 0 && letters > 0)
         || (digit > 0 && letters > 0 && b.len() >= 10)
-        || (upper > 0 && lower > 0 && b.len() >= 16 && digit + symbol > 0)
+        || (upper > 0 && lower > 0 && b.len() >= 24 && symbol > 0 && symbol * 4 < b.len())
         || (digit == b.len() && b.len() >= 12)
 }
 
@@ -592,7 +674,10 @@ mod tests {
         assert!(!is_secret_value(&token, "YOUR_TOKEN_HERE", at));
         assert!(is_secret_value(&key, "a8f3k29dk3l1", at));
         assert!(!is_secret_value(&key, "user-settings", at));
-        let query = ValueContext { query: true };
+        let query = ValueContext {
+            query: true,
+            quoted: false,
+        };
         let api_key = classify_key("apikey").unwrap();
         assert!(is_secret_value(&api_key, "hunter2", query));
         assert!(!is_secret_value(&api_key, "abc12", at));

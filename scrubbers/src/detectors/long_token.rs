@@ -95,10 +95,20 @@ fn long_token(b: &[u8], s: usize, te: usize) -> LongToken {
     // Labelled digests (`SHA256:…` SSH fingerprints, `sha512:…`).
     let label_from = ts.saturating_sub(7);
     let label = &b[label_from..ts];
-    if [&b"sha256:"[..], b"sha512:", b"sha384:", b"sha1:", b"md5:"]
-        .iter()
-        .any(|p| label.len() >= p.len() && label[label.len() - p.len()..].eq_ignore_ascii_case(p))
+    if [
+        &b"sha256:"[..],
+        b"sha512:",
+        b"sha384:",
+        b"sha1:",
+        b"md5:",
+        b"h1:",
+    ]
+    .iter()
+    .any(|p| label.len() >= p.len() && label[label.len() - p.len()..].eq_ignore_ascii_case(p))
     {
+        return LongToken::Public;
+    }
+    if public_context(b, ts) {
         return LongToken::Public;
     }
     // Keys that are public by design: PostHog project keys, Stripe publishable keys.
@@ -193,7 +203,7 @@ fn long_token(b: &[u8], s: usize, te: usize) -> LongToken {
     if shannon_entropy(tok) < 4.2 {
         return LongToken::No;
     }
-    if is_base64_of_text(tok) {
+    if is_base64_of_text(tok) || is_camel_identifier(tok) {
         return LongToken::No;
     }
     if super::vendor::is_placeholder_body(tok) {
@@ -206,4 +216,53 @@ fn long_token(b: &[u8], s: usize, te: usize) -> LongToken {
         "high_entropy",
         PRIO_GENERIC,
     ))
+}
+
+/// Is the token at `ts` public key material by its context: after an SSH key type
+/// (`ssh-ed25519 AAAA…`), or behind a key named public (`"publicKey": "…"`,
+/// `vapid_public_key: …`) on the same line?
+fn public_context(b: &[u8], ts: usize) -> bool {
+    let from = ts.saturating_sub(48);
+    let before = &b[from..ts];
+    let line = match before.iter().rposition(|&c| c == b'\n') {
+        Some(p) => &before[p + 1..],
+        None => before,
+    };
+    const SSH: &[&[u8]] = &[
+        b"ssh-ed25519 ",
+        b"ssh-rsa ",
+        b"ssh-dss ",
+        b"sk-ssh-ed25519@openssh.com ",
+    ];
+    SSH.iter().any(|k| line.ends_with(k))
+        || line
+            .windows(11)
+            .any(|w| w.eq_ignore_ascii_case(b"ecdsa-sha2-"))
+        || line.windows(6).any(|w| w.eq_ignore_ascii_case(b"public"))
+}
+
+/// A camelCase or PascalCase identifier (`AbstractHttp2ServerWebSocketHandlerV3Impl`,
+/// `TestShouldRejectExpiredTokens2WhenClockSkewIs5Min`): most of it is capitalised words
+/// of three letters or more, which random key material almost never is.
+fn is_camel_identifier(tok: &[u8]) -> bool {
+    if !tok.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let mut in_words = 0;
+    let mut i = 0;
+    while i < tok.len() {
+        if tok[i].is_ascii_uppercase() {
+            let mut j = i + 1;
+            while j < tok.len() && tok[j].is_ascii_lowercase() {
+                j += 1;
+            }
+            if j - i >= 3 {
+                in_words += j - i;
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    in_words * 10 >= tok.len() * 7
 }

@@ -45,7 +45,19 @@ pub(crate) fn pem(text: &str, s: usize, out: &mut Vec<Cand>) {
         }
         None => {
             // Truncated block: take the base64 body, real or escaped newlines included,
-            // plus `Key: value` header lines of encrypted keys.
+            // plus `Key: value` header lines of encrypted keys. A header followed by prose
+            // (`… PRIVATE KEY----- but found none`) has no body: the body starts on a new
+            // line or right after the header.
+            let starts_body = matches!(at(b, body), b'\r' | b'\n')
+                || (at(b, body) == b'\\' && matches!(at(b, body + 1), b'n' | b'r'))
+                || at(b, body).is_ascii_alphanumeric()
+                    && b[body..]
+                        .iter()
+                        .take(16)
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/'));
+            if !starts_body {
+                return;
+            }
             let mut i = body;
             while i < b.len() {
                 let c = b[i];

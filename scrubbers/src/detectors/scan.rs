@@ -242,7 +242,7 @@ fn numeric(text: &str, s: usize, we: usize, out: &mut Vec<Cand>) -> Option<usize
             if addr.is_loopback()
                 || addr.is_unspecified()
                 || addr.is_broadcast()
-                || ip::version_context(b, s)
+                || ip::version_context(b, s, end, addr)
             {
                 return Some(end);
             }

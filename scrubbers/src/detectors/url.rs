@@ -110,7 +110,7 @@ pub(crate) fn webhook(
 ) {
     let b = text.as_bytes();
     let i = classes.run_end(b, e, |c| matches!(c, b'_' | b'-' | b'/'));
-    if i - e >= 8 {
+    if i - e >= 8 && !super::vendor::is_placeholder_body(&b[e..i]) {
         out.push(cand(e, i, hook.kind.clone(), hook.rule, PRIO_VENDOR));
     }
 }

@@ -40,52 +40,52 @@ pub(crate) fn token_at(table: &TokenTable, b: &[u8], s: usize) -> Option<Cand> {
 }
 
 /// Documentation placeholders: a body of one or two repeated characters, or one that says
-/// it is an example (`xxxx`, `EXAMPLE`, `your…`, `<…>`, `${…}`).
+/// it is an example (`xxx`, `...`, `EXAMPLE`, `your…`, `<…>`, `${…}`, `****`).
 pub(crate) fn is_placeholder_body(body: &[u8]) -> bool {
-    let mut distinct = [false; 256];
-    let mut n = 0;
-    for &c in body {
-        if matches!(c, b'-' | b'_' | b'.') {
-            continue;
-        }
-        if !distinct[usize::from(c)] {
-            distinct[usize::from(c)] = true;
-            n += 1;
-            if n > 2 {
-                break;
+    // One pass: distinct characters (bits), markers, and the words below by first letter.
+    let mut seen = [0u64; 4];
+    let mut distinct = 0;
+    for (i, &c) in body.iter().enumerate() {
+        if !matches!(c, b'-' | b'_' | b'.') {
+            let (w, bit) = (usize::from(c >> 6), 1u64 << (c & 63));
+            if seen[w] & bit == 0 {
+                seen[w] |= bit;
+                distinct += 1;
             }
         }
+        let marker = match c {
+            // `<your-key>`, `***` (a password may hold a lone `<` or `*`).
+            b'<' => body[i..].contains(&b'>'),
+            b'*' => body[i..].starts_with(b"***"),
+            b'$' => body.get(i + 1) == Some(&b'{'),
+            b'.' => body[i..].starts_with(b"..."),
+            0xE2 => body[i..].starts_with("…".as_bytes()),
+            _ => {
+                let lower = c | 0x20;
+                PLACEHOLDER_WORDS.iter().any(|w| {
+                    w[0] == lower
+                        && body.len() - i >= w.len()
+                        && body[i..i + w.len()].eq_ignore_ascii_case(w)
+                })
+            }
+        };
+        if marker {
+            return true;
+        }
     }
-    if n <= 2 {
-        return true;
-    }
-    if body.iter().any(|&c| c == b'<' || c == b'*')
-        || body.windows(2).any(|w| w == b"${")
-        || body
-            .windows(3)
-            .any(|w| w == b"..." || w.eq_ignore_ascii_case(b"xxx"))
-        || body.windows(3).any(|w| w == "…".as_bytes())
-    {
-        return true;
-    }
-    const WORDS: &[&[u8]] = &[
-        b"example",
-        b"xxxx",
-        b"your",
-        b"placeholder",
-        b"redacted",
-        b"dummy",
-        b"sample",
-    ];
-    body.windows(4).enumerate().any(|(i, w)| {
-        let head = [w[0] | 0x20, w[1] | 0x20];
-        WORDS.iter().any(|word| {
-            word[..2] == head
-                && body.len() - i >= word.len()
-                && body[i..i + word.len()].eq_ignore_ascii_case(word)
-        })
-    })
+    distinct <= 2
 }
+
+/// Words that mark a documentation placeholder, matched in any case.
+const PLACEHOLDER_WORDS: &[&[u8]] = &[
+    b"example",
+    b"xxx",
+    b"your",
+    b"placeholder",
+    b"redacted",
+    b"dummy",
+    b"sample",
+];
 
 #[cfg(test)]
 mod tests {
