@@ -13,7 +13,7 @@ pub const FORWARD_KEY: &str = "phc_e2e_forward_key";
 pub const PLANTED: &[&str] = &[
     "jane.doe+e2e@example.com",
     "ghp_R8x2Lq9ZtW4vYk7NbP3mC6sD1fH5jA0eUoIy",
-    "AKIAIOSFODNN7EXAMPLE",
+    "AKIA2E0A8F3B9C7D1Q5R",
     "sk-proj-Qw3rTy7UiOp9AsDf2GhJk4Lz6XcVb8NmQw3rTy7UiOp",
     "4111 1111 1111 1111",
     "203.0.113.77",
@@ -42,7 +42,7 @@ pub fn planted_event(i: usize) -> Value {
             "app_version": "1.2.3",
             "error": format!(
                 "ECONNREFUSED 127.0.0.1:5432 for jane.doe+e2e@example.com; token ghp_R8x2Lq9ZtW4vYk7NbP3mC6sD1fH5jA0eUoIy \
-                 key AKIAIOSFODNN7EXAMPLE openai sk-proj-Qw3rTy7UiOp9AsDf2GhJk4Lz6XcVb8NmQw3rTy7UiOp card 4111 1111 1111 1111 \
+                 key AKIA2E0A8F3B9C7D1Q5R openai sk-proj-Qw3rTy7UiOp9AsDf2GhJk4Lz6XcVb8NmQw3rTy7UiOp card 4111 1111 1111 1111 \
                  from 203.0.113.77 call +44 20 7946 0958 in /home/janedoe/project/src/main.rs password=hunter2-Sup3r-Secret! run {i}"
             ),
             "response": "The assistant says: here is the generated answer text",

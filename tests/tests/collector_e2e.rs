@@ -281,7 +281,7 @@ for i in range({n}):
         distinct_id="raw-machine-id-%06d-e2e" % i,
         properties={{
             "$telemetry_level": "basic",
-            "error": "EADDRINUSE :3000 for jane.doe+e2e@example.com with AKIAIOSFODNN7EXAMPLE in /home/janedoe/app",
+            "error": "EADDRINUSE :3000 for jane.doe+e2e@example.com with AKIA2E0A8F3B9C7D1Q5R in /home/janedoe/app",
             "app_version": "2.0.0",
         }},
     )
@@ -342,7 +342,7 @@ async fn debug_logs_never_carry_planted_values() -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     // Bad requests carrying planted values: wrong key, malformed JSON, a bad field.
     let bad_bodies = [
-        json!({"api_key": "phc_unknown_AKIAIOSFODNN7EXAMPLE", "batch": [planted_event(1)]}).to_string(),
+        json!({"api_key": "phc_unknown_AKIA2E0A8F3B9C7D1Q5R", "batch": [planted_event(1)]}).to_string(),
         format!("{{\"api_key\": \"{TENANT_KEY}\", \"batch\": [{{\"event\": \"jane.doe+e2e@example.com\""),
         json!({"api_key": TENANT_KEY, "batch": [{"event": "setup_failed", "distinct_id": {"email": "jane.doe+e2e@example.com"}}]}).to_string(),
         json!({"api_key": "phx_hunter2-Sup3r-Secret!", "batch": []}).to_string(),

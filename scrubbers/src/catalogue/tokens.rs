@@ -66,6 +66,8 @@ pub(crate) struct TokenTable {
     buckets: Vec<Vec<(&'static [u8], usize)>>,
     /// Rows without a prefix, matched behind a secret-naming key.
     context_rows: Vec<usize>,
+    /// Bytes that start a context keyword.
+    ctx_first: [bool; 256],
 }
 
 /// The one token table, built from the row files on first use.
@@ -138,7 +140,16 @@ impl TokenTable {
                 let mut ctx = Vec::new();
                 for extra in &cols[5..] {
                     match extra.strip_prefix("ctx=") {
-                        Some(list) => ctx.extend(list.split(',')),
+                        Some(list) => {
+                            for word in list.split(',') {
+                                if word.is_empty()
+                                    || word.bytes().any(|c| c.is_ascii_uppercase() || c == b' ')
+                                {
+                                    return Err(at("ctx= keywords are lowercase words"));
+                                }
+                                ctx.push(word);
+                            }
+                        }
                         None => return Err(at(&format!("unknown column {extra}"))),
                     }
                 }
@@ -181,9 +192,13 @@ impl TokenTable {
         let mut bloom = Box::new([0u64; 1024]);
         let mut buckets: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
         let mut context_rows = Vec::new();
+        let mut ctx_first = [false; 256];
         for (r, row) in rows.iter().enumerate() {
             if row.prefixes.is_empty() {
                 context_rows.push(r);
+            }
+            for c in &row.ctx {
+                ctx_first[usize::from(c.as_bytes()[0])] = true;
             }
             for p in &row.prefixes {
                 let p = p.as_bytes();
@@ -210,6 +225,7 @@ impl TokenTable {
             bloom,
             buckets,
             context_rows,
+            ctx_first,
         })
     }
 
@@ -245,15 +261,28 @@ impl TokenTable {
 
     /// The row of a context-keyed format that `value` is, behind key `ident`.
     pub(crate) fn context_row(&self, ident: &str, value: &str) -> Option<&TokenRow> {
-        if self.context_rows.is_empty() {
+        // Keys are short: lowercase on the stack, and look for keywords only where one
+        // can start.
+        let ident = ident.as_bytes();
+        if ident.len() > 64 {
             return None;
         }
-        let ident = ident.to_ascii_lowercase();
+        let mut buf = [0u8; 64];
+        let lower = &mut buf[..ident.len()];
+        lower.copy_from_slice(ident);
+        lower.make_ascii_lowercase();
+        let lower = &*lower;
+        let named = |row: &TokenRow| {
+            (0..lower.len()).any(|p| {
+                self.ctx_first[usize::from(lower[p])]
+                    && row.ctx.iter().any(|c| lower[p..].starts_with(c.as_bytes()))
+            })
+        };
         self.context_rows
             .iter()
             .map(|&r| &self.rows[r])
             .find(|row| {
-                row.ctx.iter().any(|c| ident.contains(c))
+                named(row)
                     && row
                         .body
                         .find(value.as_bytes())
