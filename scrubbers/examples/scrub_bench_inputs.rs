@@ -4,6 +4,7 @@
 //! ```text
 //! cargo build --release -p hush-scrubbers --example scrub_bench_inputs
 //! valgrind --tool=callgrind target/release/examples/scrub_bench_inputs clean 20
+//! valgrind --tool=callgrind target/release/examples/scrub_bench_inputs clean 20 before
 //! ```
 //!
 //! Inputs: `clean` (benches/data/clean_logs.txt), `dense` (benches/data/pii_dense.txt),
@@ -26,12 +27,23 @@ fn main() {
         "small" => SMALL,
         other => panic!("unknown input {other:?}: use clean, dense or small"),
     };
+    // A third argument `before` runs the engine from before the detector catalogue
+    // (`hush-scrubbers-baseline`) instead, for instruction counts side by side.
+    let before = args.next().as_deref() == Some("before");
     let scrubber = hush_scrubbers::Scrubber::default();
+    let baseline = hush_scrubbers_baseline::Scrubber::default();
+    let scrub = |t: &str| {
+        if before {
+            baseline.scrub_text(t).len()
+        } else {
+            scrubber.scrub_text(t).len()
+        }
+    };
     // Warm lazily built tables so they do not count per iteration.
-    black_box(scrubber.scrub_text(text).len());
+    black_box(scrub(text));
     let mut total = 0usize;
     for _ in 0..n {
-        total += scrubber.scrub_text(black_box(text)).len();
+        total += scrub(black_box(text));
     }
     println!(
         "{which} x{n}: {} bytes in, {total} bytes out",

@@ -48,33 +48,34 @@ pub(crate) fn add_repeats(text: &str, found: &mut Vec<Cand>) -> bool {
             values.push((value, c.kind.clone().expect("contextual cands have a kind")));
         }
     }
-    // One pass over the text for all values (SIMD-prefiltered), not one per value.
-    let Ok(ac) = aho_corasick::AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build(values.iter().map(|(v, _)| v))
-    else {
+    // Bounded work: one SIMD search per value over the text, up to a budget that covers
+    // any telemetry property (a value or two over a large log blob, many over a small
+    // string). Past it, copies inside one huge text are not chased; the event sweep of
+    // `scrub_json` still covers the other properties.
+    if values.len() * text.len() > REPEAT_BUDGET {
         return false;
-    };
-    let b = text.as_bytes();
-    let mut added = false;
+    }
     let mut fresh = Vec::new();
-    for m in ac.find_iter(b) {
-        let (pos, end) = (m.start(), m.end());
-        let (value, kind) = &values[m.pattern().as_usize()];
-        if !whole_token(b, value.as_bytes(), pos)
-            || found.iter().any(|c| c.start < end && pos < c.end)
-        {
-            continue;
+    for (value, kind) in &values {
+        for pos in occurrences(text, value) {
+            let end = pos + value.len();
+            let taken = |c: &Cand| c.start < end && pos < c.end;
+            if found.iter().any(taken) || fresh.iter().any(taken) {
+                continue;
+            }
+            fresh.push(cand(pos, end, kind.clone(), RULE, PRIO_KV));
         }
-        fresh.push(cand(pos, end, kind.clone(), RULE, PRIO_KV));
-        added = true;
     }
-    if added {
-        found.extend(fresh);
-        found.sort_unstable_by_key(|c| c.start);
+    if fresh.is_empty() {
+        return false;
     }
-    added
+    found.extend(fresh);
+    found.sort_unstable_by_key(|c| c.start);
+    true
 }
+
+/// Bytes of text searched for repeats per call, at most (values × text length).
+const REPEAT_BUDGET: usize = 256 * 1024;
 
 /// Is `v` at `pos` of `b` a whole token: not glued to letters or digits on a side where the
 /// value itself ends in one?

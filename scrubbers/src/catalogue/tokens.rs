@@ -15,7 +15,7 @@
 //! - `ctx=`: for rows without a prefix: keywords that a secret-naming key must contain
 //!   for a value matching `body` to be reported as this row's kind.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::bytes::Regex;
 
@@ -48,7 +48,10 @@ pub(crate) struct TokenRow {
     pub kind: Kind,
     pub rule: &'static str,
     pub prefixes: Vec<&'static str>,
-    pub body: Regex,
+    /// The anchored body regex's source.
+    pattern: String,
+    /// The body regex, compiled on first use.
+    body: OnceLock<Option<Regex>>,
     pub check: Check,
     pub ctx: Vec<&'static str>,
 }
@@ -57,17 +60,16 @@ pub(crate) struct TokenRow {
 pub(crate) struct TokenTable {
     rows: Vec<TokenRow>,
     kinds: Vec<Kind>,
-    /// Bytes that start a prefix.
-    first: [bool; 256],
+    /// For each first byte, the set of second bytes a prefix continues with: one lookup
+    /// rejects nearly every word start.
+    pairs: Box<[[u64; 4]; 256]>,
     /// A hash set of the first three bytes of every prefix (two-byte prefixes: every
-    /// third byte), so most word starts that share a first letter are rejected at once.
-    bloom: Box<[u64; 1024]>,
+    /// third byte), for the word starts the pairs let through.
+    triples: Box<[u64; 1024]>,
     /// `(prefix, row)` by first byte, longest prefix first.
     buckets: Vec<Vec<(&'static [u8], usize)>>,
-    /// Rows without a prefix, matched behind a secret-naming key.
-    context_rows: Vec<usize>,
-    /// Bytes that start a context keyword.
-    ctx_first: [bool; 256],
+    /// Context keywords and their rows, by first byte.
+    ctx_keywords: Vec<Vec<(&'static [u8], usize)>>,
 }
 
 /// The one token table, built from the row files on first use.
@@ -79,7 +81,7 @@ pub(crate) fn token_table() -> &'static TokenTable {
 }
 
 #[inline]
-fn bloom_hash(a: u8, b: u8, c: u8) -> usize {
+fn triple_hash(a: u8, b: u8, c: u8) -> usize {
     ((usize::from(a) * 0x9E37 ^ usize::from(b) * 0x3C6E7 ^ usize::from(c) * 0x85EBCA) >> 2) & 0xFFFF
 }
 
@@ -126,9 +128,14 @@ impl TokenTable {
                 {
                     return Err(at("prefixes start with an ASCII letter and have 2+ bytes"));
                 }
-                let body = regex::bytes::RegexBuilder::new(&format!("^(?:{})", cols[3]))
+                // Checked here, compiled on first use: most rows never see their prefix,
+                // and compiling all of them would cost every process tens of milliseconds.
+                let pattern = format!("^(?:{})", cols[3]);
+                regex_syntax::ParserBuilder::new()
                     .unicode(false)
+                    .utf8(false)
                     .build()
+                    .parse(&pattern)
                     .map_err(|e| at(&format!("body regex: {e}")))?;
                 let check = match cols[4] {
                     "-" => Check::None,
@@ -182,34 +189,31 @@ impl TokenTable {
                     kind,
                     rule,
                     prefixes,
-                    body,
+                    pattern,
+                    body: OnceLock::new(),
                     check,
                     ctx,
                 });
             }
         }
-        let mut first = [false; 256];
-        let mut bloom = Box::new([0u64; 1024]);
+        let mut pairs = Box::new([[0u64; 4]; 256]);
+        let mut triples = Box::new([0u64; 1024]);
         let mut buckets: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
-        let mut context_rows = Vec::new();
-        let mut ctx_first = [false; 256];
+        let mut ctx_keywords: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
         for (r, row) in rows.iter().enumerate() {
-            if row.prefixes.is_empty() {
-                context_rows.push(r);
-            }
             for c in &row.ctx {
-                ctx_first[usize::from(c.as_bytes()[0])] = true;
+                ctx_keywords[usize::from(c.as_bytes()[0])].push((c.as_bytes(), r));
             }
             for p in &row.prefixes {
                 let p = p.as_bytes();
-                first[usize::from(p[0])] = true;
+                pairs[usize::from(p[0])][usize::from(p[1] >> 6)] |= 1 << (p[1] & 63);
                 let thirds: Vec<u8> = match p.get(2) {
                     Some(&c) => vec![c],
                     None => (0..=255).collect(),
                 };
                 for c in thirds {
-                    let h = bloom_hash(p[0], p[1], c);
-                    bloom[h / 64] |= 1 << (h % 64);
+                    let h = triple_hash(p[0], p[1], c);
+                    triples[h / 64] |= 1 << (h % 64);
                 }
                 buckets[usize::from(p[0])].push((p, r));
             }
@@ -221,11 +225,10 @@ impl TokenTable {
         Ok(TokenTable {
             rows,
             kinds,
-            first,
-            bloom,
+            pairs,
+            triples,
             buckets,
-            context_rows,
-            ctx_first,
+            ctx_keywords,
         })
     }
 
@@ -239,19 +242,15 @@ impl TokenTable {
         &self.kinds
     }
 
-    /// Can a prefix start at `i`? (No false negatives; rare false positives.)
+    /// Can a prefix start at `i`? (No false negatives; few false positives.)
     #[inline]
     pub(crate) fn may_start(&self, b: &[u8], i: usize) -> bool {
-        let a = b[i];
-        if !self.first[usize::from(a)] {
+        let second = b.get(i + 1).copied().unwrap_or(0);
+        if self.pairs[usize::from(b[i])][usize::from(second >> 6)] >> (second & 63) & 1 == 0 {
             return false;
         }
-        let h = bloom_hash(
-            a,
-            b.get(i + 1).copied().unwrap_or(0),
-            b.get(i + 2).copied().unwrap_or(0),
-        );
-        self.bloom[h / 64] >> (h % 64) & 1 != 0
+        let h = triple_hash(b[i], second, b.get(i + 2).copied().unwrap_or(0));
+        self.triples[h / 64] >> (h % 64) & 1 != 0
     }
 
     /// The `(prefix, row)` pairs whose prefix starts with byte `c`, longest first.
@@ -272,23 +271,40 @@ impl TokenTable {
         lower.copy_from_slice(ident);
         lower.make_ascii_lowercase();
         let lower = &*lower;
-        let named = |row: &TokenRow| {
-            (0..lower.len()).any(|p| {
-                self.ctx_first[usize::from(lower[p])]
-                    && row.ctx.iter().any(|c| lower[p..].starts_with(c.as_bytes()))
+        // Rows whose keyword the key holds, in catalogue order.
+        let mut rows: [usize; 8] = [usize::MAX; 8];
+        let mut n = 0;
+        for p in 0..lower.len() {
+            for &(keyword, r) in &self.ctx_keywords[usize::from(lower[p])] {
+                if n < rows.len() && lower[p..].starts_with(keyword) && !rows[..n].contains(&r) {
+                    rows[n] = r;
+                    n += 1;
+                }
+            }
+        }
+        rows[..n].sort_unstable();
+        rows[..n].iter().map(|&r| &self.rows[r]).find(|row| {
+            row.body()
+                .and_then(|body| body.find(value.as_bytes()))
+                .is_some_and(|m| m.end() == value.len())
+                && row.check.passes(value.as_bytes())
+                && !crate::detectors::vendor::is_placeholder_body(value.as_bytes())
+        })
+    }
+}
+
+impl TokenRow {
+    /// The body regex, compiled on first use (`None` if it does not compile, which the
+    /// catalogue's tests rule out).
+    pub(crate) fn body(&self) -> Option<&Regex> {
+        self.body
+            .get_or_init(|| {
+                regex::bytes::RegexBuilder::new(&self.pattern)
+                    .unicode(false)
+                    .build()
+                    .ok()
             })
-        };
-        self.context_rows
-            .iter()
-            .map(|&r| &self.rows[r])
-            .find(|row| {
-                named(row)
-                    && row
-                        .body
-                        .find(value.as_bytes())
-                        .is_some_and(|m| m.end() == value.len())
-                    && row.check.passes(value.as_bytes())
-            })
+            .as_ref()
     }
 }
 
@@ -334,6 +350,11 @@ mod tests {
         let table = token_table();
         assert!(!table.rows().is_empty());
         for row in table.rows() {
+            assert!(
+                row.body().is_some(),
+                "{}: body regex does not compile",
+                row.rule
+            );
             for p in &row.prefixes {
                 assert!(
                     table

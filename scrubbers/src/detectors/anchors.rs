@@ -242,7 +242,8 @@ pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
             match bytes[k] {
                 b'=' | b':' => key_before_separator(text, i, &mut st, out),
                 // `("db.password", "…")`, `token - '…'`, `password | …`
-                b',' if matches!(prev(b, i), b'"' | b'\'') => {
+                // (Most `",` end a JSON value: the noun check drops them cheaply.)
+                b',' if matches!(prev(b, i), b'"' | b'\'') && ends_in_secret_noun(b, i - 1) => {
                     key_before_separator(text, i, &mut st, out)
                 }
                 b'-' | b'|' if prev(b, i) == b' ' && at(b, i + 1) == b' ' => {

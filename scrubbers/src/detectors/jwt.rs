@@ -69,11 +69,12 @@ pub(crate) fn credential_after(
         return None;
     }
     if !strict {
-        let stop = std::str::from_utf8(tok).is_ok_and(|t| {
-            super::keys::NOT_SECRET_WORDS
-                .iter()
-                .any(|w| w.eq_ignore_ascii_case(t))
-        });
+        let stop = tok.len() <= 12
+            && std::str::from_utf8(tok).is_ok_and(|t| {
+                super::keys::NOT_SECRET_WORDS
+                    .iter()
+                    .any(|w| w.eq_ignore_ascii_case(t))
+            });
         if stop {
             return None;
         }

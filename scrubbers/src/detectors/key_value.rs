@@ -30,8 +30,13 @@ pub(crate) fn key_before_separator(
     while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
         k -= 1;
     }
-    if b[sep] == b'=' {
-        // `var apiToken string = …`, `apiKey: string = …`
+    // `var apiToken string = …`, `apiKey: string = …`: a type name, then a space, before
+    // the `=` (its last byte is one of few).
+    if b[sep] == b'='
+        && k < sep
+        && k > 0
+        && matches!(b[k - 1], b'g' | b'r' | b'e' | b's' | b't' | b'y' | b'*')
+    {
         if let Some(w) = TYPE_WORDS.iter().find(|w| b[..k].ends_with(w)) {
             let t = k - w.len();
             if t > 0 && matches!(b[t - 1], b' ' | b'\t') {
@@ -60,7 +65,9 @@ pub(crate) fn key_before_separator(
         return;
     }
     if !ends_in_secret_noun(b, ie) {
-        named_shape(text, sep, ie, st, out);
+        if matches!(b[sep], b'=' | b':') {
+            named_shape(text, sep, ie, st, out);
+        }
         return;
     }
     // Back over at most 64 more identifier bytes.
@@ -81,7 +88,12 @@ fn named_shape(text: &str, sep: usize, ie: usize, st: &mut Scan<'_, '_>, out: &m
         (b'=' | b':', [b'u', b'e']) if ie >= 5 && b[ie - 5..ie].eq_ignore_ascii_case(b"value") => {
             attribute_pair(text, sep, ie - 5, out);
         }
-        (b'=' | b':', [c, _]) if c.is_ascii_alphabetic() && b[ie - 1].is_ascii_uppercase() => {
+        // `BUNDLE_GEMS__EXAMPLE__COM`: the last `__` is before a short top-level domain.
+        (b'=' | b':', [c, _])
+            if c.is_ascii_alphabetic()
+                && b[ie - 1].is_ascii_uppercase()
+                && b[ie.saturating_sub(8)..ie].windows(2).any(|w| w == b"__") =>
+        {
             let lo = ie.saturating_sub(64);
             let is = match b[lo..ie].iter().rposition(|&c| !is_ident(c)) {
                 Some(p) => lo + p + 1,
@@ -119,37 +131,42 @@ fn named_shape(text: &str, sep: usize, ie: usize, st: &mut Scan<'_, '_>, out: &m
 /// `value_start` is where the `value` identifier starts, `sep` its separator.
 fn attribute_pair(text: &str, sep: usize, value_start: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
-    let lo = value_start.saturating_sub(256);
-    let window = &b[lo..value_start];
-    // The nearest name field before the value, in the same tag or object.
-    let mut best: Option<(usize, usize)> = None;
-    for pat in [
-        &b"key=\""[..],
-        b"name=\"",
-        b"key='",
-        b"name='",
-        b"key\":",
-        b"name\":",
-        b"parameterkey\":",
-        b"name: ",
-    ] {
-        if let Some(p) = window
-            .windows(pat.len())
-            .rposition(|w| w.eq_ignore_ascii_case(pat))
-        {
-            if best.is_none_or(|(q, _)| p > q) {
-                best = Some((p, pat.len()));
-            }
+    // The same tag or object (back to its `<` or `{`), or this and the line before (YAML).
+    let mut lo = value_start.saturating_sub(96);
+    let mut lines = 0;
+    for k in memchr::memrchr3_iter(b'{', b'<', b'\n', &b[lo..value_start]) {
+        if b[lo + k] != b'\n' || lines == 1 {
+            lo += k;
+            break;
         }
+        lines += 1;
     }
-    let Some((p, len)) = best else { return };
-    if window[p + len..]
+    let window = &b[lo..value_start];
+    // The nearest `key`/`name`/`ParameterKey` field before the value, found from its
+    // separator: `key="…"`, `"name": "…"`, `name: …`.
+    let field = memchr::memrchr2_iter(b'=', b':', window).find_map(|sep| {
+        let mut e = sep;
+        if e > 0 && window[e - 1] == b'"' {
+            e -= 1;
+        }
+        let s = window[..e]
+            .iter()
+            .rposition(|c| !c.is_ascii_alphabetic())
+            .map_or(0, |p| p + 1);
+        let word = &window[s..e];
+        let named = [&b"key"[..], b"name", b"parameterkey"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w));
+        named.then_some(sep + 1)
+    });
+    let Some(after) = field else { return };
+    if window[after..]
         .iter()
         .any(|&c| matches!(c, b'}' | b'>' | b']'))
     {
         return;
     }
-    let mut ns = p + len;
+    let mut ns = after;
     while matches!(window.get(ns), Some(b' ' | b'"' | b'\'')) {
         ns += 1;
     }
@@ -599,7 +616,14 @@ pub(crate) fn key_value(
     let value = &text[vs..ve];
     // Already scrubbed (or glued to something that was): leave it alone, so a second pass
     // never judges a value that the first pass saw without the placeholder.
-    if value.contains('[')
+    // A value that a vendor row takes whole is left to it (found at its word start).
+    let tokens = token_table();
+    if tokens.may_start(b, vs)
+        && super::vendor::token_at(tokens, b, vs).is_some_and(|c| c.end >= ve)
+    {
+        return;
+    }
+    if memchr::memchr(b'[', value.as_bytes()).is_some()
         && (value.contains("[REDACTED:")
             || value.contains("[HASH:")
             // Against the text, not `value`: the trailing-`]` trim may have cut one.
@@ -644,11 +668,14 @@ pub(crate) fn key_value(
             return;
         }
     }
-    if key.kind == Kind::COOKIE && value.contains('=') {
+    if key.kind == Kind::COOKIE && memchr::memchr(b'=', value.as_bytes()).is_some() {
         cookie_pairs(b, vs, out);
         return;
     }
-    if key.kind == Kind::BEARER_TOKEN && value.contains(' ') && !key.weak {
+    if key.kind == Kind::BEARER_TOKEN
+        && memchr::memchr(b' ', value.as_bytes()).is_some()
+        && !key.weak
+    {
         return;
     }
     // `use token - x for staging`: in prose only a random-looking or quoted value counts.
@@ -685,7 +712,7 @@ fn authorization(
     header: bool,
     out: &mut Vec<Cand>,
 ) -> bool {
-    let (scheme, after) = match value.find(' ') {
+    let (scheme, after) = match memchr::memchr(b' ', value.as_bytes()) {
         Some(sp) => (&value[..sp], vs + sp),
         None if at(b, ve) == b' ' => (value, ve),
         None => return false,

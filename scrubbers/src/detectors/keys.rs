@@ -318,6 +318,16 @@ pub(crate) const NOT_SECRET_WORDS: &[&str] = &[
     "utf8",
 ];
 
+/// Does `b` start with one of [`REFERENCE_PREFIXES`]? Each holds a `.`, `(`, `[` or
+/// `:` within its first 24 bytes, which most values lack.
+fn is_reference(b: &[u8]) -> bool {
+    let head = &b[..b.len().min(24)];
+    head.iter().any(|c| matches!(c, b'.' | b'(' | b'[' | b':'))
+        && REFERENCE_PREFIXES
+            .iter()
+            .any(|p| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+}
+
 /// Where a value stands, for [`is_secret_value`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct ValueContext {
@@ -392,14 +402,12 @@ pub(crate) fn is_secret_value(key: &KeyClass, v: &str, at: ValueContext) -> bool
             && b[1..]
                 .iter()
                 .all(|c| c.is_ascii_alphanumeric() || *c == b'_'))
-        || REFERENCE_PREFIXES
-            .iter()
-            .any(|p| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+        || is_reference(b)
     {
         return false;
     }
     // A call (`getenv("X")`, `read_secret(…)`): a lookup, not the value.
-    if let Some(open) = v.find('(') {
+    if let Some(open) = memchr::memchr(b'(', b) {
         if open > 0
             && v[..open]
                 .bytes()
@@ -418,8 +426,9 @@ pub(crate) fn is_secret_value(key: &KeyClass, v: &str, at: ValueContext) -> bool
         return false;
     }
     // Masks and documentation placeholders: ****, xxxx, ••••, EXAMPLE, your-key-here.
-    if v.chars()
-        .all(|c| c == '*' || c == 'x' || c == 'X' || c == '•' || c == '.' || c == '-')
+    if b.iter()
+        .all(|&c| matches!(c, b'*' | b'x' | b'X' | b'.' | b'-'))
+        || v.chars().all(|c| c == '•')
         || super::vendor::is_placeholder_body(b)
     {
         return false;
@@ -435,7 +444,9 @@ pub(crate) fn is_secret_value(key: &KeyClass, v: &str, at: ValueContext) -> bool
     {
         return false;
     }
-    if PUBLIC_PREFIXES.iter().any(|p| v.starts_with(p)) || is_placeholder_phrase(b) {
+    if (matches!(b[0], b'p' | b's' | b'e') && PUBLIC_PREFIXES.iter().any(|p| v.starts_with(p)))
+        || is_placeholder_phrase(b)
+    {
         return false;
     }
     let all_digits = b.iter().all(u8::is_ascii_digit);

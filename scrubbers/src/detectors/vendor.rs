@@ -16,14 +16,16 @@ pub(crate) fn token_at(table: &TokenTable, b: &[u8], s: usize) -> Option<Cand> {
         return None;
     }
     let rest = &b[s..];
+    let second = rest.get(1).copied();
     for &(prefix, r) in table.bucket(b[s]) {
-        if !rest.starts_with(prefix) {
+        // The second byte first: most prefixes sharing a first byte differ there.
+        if Some(prefix[1]) != second || !rest.starts_with(prefix) {
             continue;
         }
         let row = &table.rows()[r];
         let bs = s + prefix.len();
         let window = &b[bs..(bs + MAX_BODY).min(b.len())];
-        let Some(m) = row.body.find(window) else {
+        let Some(m) = row.body().and_then(|body| body.find(window)) else {
             continue;
         };
         let end = bs + m.end();
@@ -42,39 +44,65 @@ pub(crate) fn token_at(table: &TokenTable, b: &[u8], s: usize) -> Option<Cand> {
 /// Documentation placeholders: a body of one or two repeated characters, or one that says
 /// it is an example (`xxx`, `...`, `EXAMPLE`, `your…`, `<…>`, `${…}`, `****`).
 pub(crate) fn is_placeholder_body(body: &[u8]) -> bool {
-    // One pass: distinct characters (bits), markers, and the words below by first letter.
-    let mut seen = [0u64; 4];
+    // At most two distinct characters (`xxxx`, `0000`, `abab`), separators aside.
+    let mut first = [0u8; 2];
     let mut distinct = 0;
-    for (i, &c) in body.iter().enumerate() {
-        if !matches!(c, b'-' | b'_' | b'.') {
-            let (w, bit) = (usize::from(c >> 6), 1u64 << (c & 63));
-            if seen[w] & bit == 0 {
-                seen[w] |= bit;
-                distinct += 1;
-            }
+    for &c in body {
+        if matches!(c, b'-' | b'_' | b'.') || first[..distinct].contains(&c) {
+            continue;
         }
-        let marker = match c {
-            // `<your-key>`, `***` (a password may hold a lone `<` or `*`).
-            b'<' => body[i..].contains(&b'>'),
-            b'*' => body[i..].starts_with(b"***"),
-            b'$' => body.get(i + 1) == Some(&b'{'),
-            b'.' => body[i..].starts_with(b"..."),
-            0xE2 => body[i..].starts_with("…".as_bytes()),
-            _ => {
-                let lower = c | 0x20;
-                PLACEHOLDER_WORDS.iter().any(|w| {
-                    w[0] == lower
-                        && body.len() - i >= w.len()
-                        && body[i..i + w.len()].eq_ignore_ascii_case(w)
-                })
-            }
-        };
-        if marker {
-            return true;
+        if distinct == 2 {
+            distinct = 3;
+            break;
         }
+        first[distinct] = c;
+        distinct += 1;
     }
-    distinct <= 2
+    if distinct <= 2 {
+        return true;
+    }
+    body.iter()
+        .enumerate()
+        .any(|(i, &c)| match MARK_START[usize::from(c)] {
+            0 => false,
+            // `<your-key>`, `***` (a password may hold a lone `<` or `*`).
+            MARK_LT => body[i..].contains(&b'>'),
+            MARK_STAR => body[i..].starts_with(b"***"),
+            MARK_DOLLAR => body.get(i + 1) == Some(&b'{'),
+            MARK_DOT => body[i..].starts_with(b"..."),
+            MARK_ELLIPSIS => body[i..].starts_with("…".as_bytes()),
+            word => {
+                let w = PLACEHOLDER_WORDS[usize::from(word - MARK_WORD)];
+                body.len() - i >= w.len() && body[i..i + w.len()].eq_ignore_ascii_case(w)
+            }
+        })
 }
+
+const MARK_LT: u8 = 1;
+const MARK_STAR: u8 = 2;
+const MARK_DOLLAR: u8 = 3;
+const MARK_DOT: u8 = 4;
+const MARK_ELLIPSIS: u8 = 5;
+/// `MARK_WORD + k`: the byte starts `PLACEHOLDER_WORDS[k]` (each has its own first letter).
+const MARK_WORD: u8 = 6;
+
+/// What a byte can start in a placeholder (see [`is_placeholder_body`]); 0 for nothing.
+static MARK_START: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'<' as usize] = MARK_LT;
+    t[b'*' as usize] = MARK_STAR;
+    t[b'$' as usize] = MARK_DOLLAR;
+    t[b'.' as usize] = MARK_DOT;
+    t[0xE2] = MARK_ELLIPSIS;
+    let mut k = 0;
+    while k < PLACEHOLDER_WORDS.len() {
+        let c = PLACEHOLDER_WORDS[k][0];
+        t[c as usize] = MARK_WORD + k as u8;
+        t[c.to_ascii_uppercase() as usize] = MARK_WORD + k as u8;
+        k += 1;
+    }
+    t
+};
 
 /// Words that mark a documentation placeholder, matched in any case.
 const PLACEHOLDER_WORDS: &[&[u8]] = &[
