@@ -158,9 +158,7 @@ pub(crate) fn decode(text: &str) -> Option<Decoded> {
 /// invisible and fullwidth characters (`0xC2` soft hyphen, `0xE2` zero-width, `0xE3`
 /// ideographic space, `0xEF` fullwidth forms and BOM).
 fn needs_decoding(b: &[u8]) -> bool {
-    let mut at = 0;
-    while let Some(p) = memchr::memchr3(b'%', b'\\', 0xEF, &b[at..]) {
-        let i = at + p;
+    for i in memchr::memchr3_iter(b'%', b'\\', 0xEF, b) {
         let next = b.get(i + 1).copied().unwrap_or(0);
         let hit = match b[i] {
             b'%' => next.is_ascii_hexdigit(),
@@ -170,22 +168,14 @@ fn needs_decoding(b: &[u8]) -> bool {
         if hit {
             return true;
         }
-        at = i + 1;
     }
-    let mut at = 0;
-    while let Some(p) = memchr::memchr3(0xE2, 0xC2, 0xE3, &b[at..]) {
-        let i = at + p;
+    memchr::memchr3_iter(0xE2, 0xC2, 0xE3, b).any(|i| {
         let seq = &b[i..(i + 3).min(b.len())];
-        if seq.starts_with(&[0xE2, 0x80]) && matches!(seq.get(2), Some(0x8B..=0x8D))
+        (seq.starts_with(&[0xE2, 0x80]) && matches!(seq.get(2), Some(0x8B..=0x8D)))
             || seq == [0xE2, 0x81, 0xA0]
             || seq.starts_with(&[0xC2, 0xAD])
             || seq == [0xE3, 0x80, 0x80]
-        {
-            return true;
-        }
-        at = i + 1;
-    }
-    false
+    })
 }
 
 #[cfg(test)]

@@ -41,19 +41,17 @@ pub(crate) fn add_repeats(text: &str, found: &mut Vec<Cand>) -> bool {
     if !found.iter().any(|c| is_contextual(c, text)) {
         return false;
     }
+    // Bounded work (see `REPEAT_BUDGET`), checked before anything is collected.
+    let contextual = found.iter().filter(|c| is_contextual(c, text)).count();
+    if contextual * text.len() > REPEAT_BUDGET {
+        return false;
+    }
     let mut values: Vec<(&str, Kind)> = Vec::new();
     for c in found.iter().filter(|c| is_contextual(c, text)) {
         let value = &text[c.start..c.end];
         if !values.iter().any(|(v, _)| *v == value) {
             values.push((value, c.kind.clone().expect("contextual cands have a kind")));
         }
-    }
-    // Bounded work: one SIMD search per value over the text, up to a budget that covers
-    // any telemetry property (a value or two over a large log blob, many over a small
-    // string). Past it, copies inside one huge text are not chased; the event sweep of
-    // `scrub_json` still covers the other properties.
-    if values.len() * text.len() > REPEAT_BUDGET {
-        return false;
     }
     let mut fresh = Vec::new();
     for (value, kind) in &values {
@@ -74,7 +72,10 @@ pub(crate) fn add_repeats(text: &str, found: &mut Vec<Cand>) -> bool {
     true
 }
 
-/// Bytes of text searched for repeats per call, at most (values × text length).
+/// Bytes of text searched for repeats per call, at most (values × text length): one
+/// SIMD search per value, which covers any telemetry property (a value or two over a large
+/// log blob, many over a small string). Past it, copies inside one huge text are not
+/// chased; the event sweep of `scrub_json` still covers the other properties.
 const REPEAT_BUDGET: usize = 256 * 1024;
 
 /// Is `v` at `pos` of `b` a whole token: not glued to letters or digits on a side where the

@@ -50,6 +50,8 @@ pub(crate) struct TokenRow {
     pub prefixes: Vec<&'static str>,
     /// The anchored body regex's source.
     pattern: String,
+    /// The body as one class repeated (most rows), matched without the regex engine.
+    simple: Option<SimpleBody>,
     /// The body regex, compiled on first use.
     body: OnceLock<Option<Regex>>,
     pub check: Check,
@@ -70,6 +72,8 @@ pub(crate) struct TokenTable {
     buckets: Vec<Vec<(&'static [u8], usize)>>,
     /// Context keywords and their rows, by first byte.
     ctx_keywords: Vec<Vec<(&'static [u8], usize)>>,
+    /// For each first byte of a context keyword, the set of its second bytes.
+    ctx_pairs: Box<[[u64; 4]; 256]>,
 }
 
 /// The one token table, built from the row files on first use.
@@ -131,12 +135,13 @@ impl TokenTable {
                 // Checked here, compiled on first use: most rows never see their prefix,
                 // and compiling all of them would cost every process tens of milliseconds.
                 let pattern = format!("^(?:{})", cols[3]);
-                regex_syntax::ParserBuilder::new()
+                let hir = regex_syntax::ParserBuilder::new()
                     .unicode(false)
                     .utf8(false)
                     .build()
-                    .parse(&pattern)
+                    .parse(cols[3])
                     .map_err(|e| at(&format!("body regex: {e}")))?;
+                let simple = SimpleBody::from_hir(&hir);
                 let check = match cols[4] {
                     "-" => Check::None,
                     "mixed" => Check::Mixed,
@@ -190,6 +195,7 @@ impl TokenTable {
                     rule,
                     prefixes,
                     pattern,
+                    simple,
                     body: OnceLock::new(),
                     check,
                     ctx,
@@ -200,9 +206,13 @@ impl TokenTable {
         let mut triples = Box::new([0u64; 1024]);
         let mut buckets: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
         let mut ctx_keywords: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
+        let mut ctx_pairs = Box::new([[0u64; 4]; 256]);
         for (r, row) in rows.iter().enumerate() {
             for c in &row.ctx {
-                ctx_keywords[usize::from(c.as_bytes()[0])].push((c.as_bytes(), r));
+                let k = c.as_bytes();
+                ctx_keywords[usize::from(k[0])].push((k, r));
+                let second = k.get(1).copied().unwrap_or(0);
+                ctx_pairs[usize::from(k[0])][usize::from(second >> 6)] |= 1 << (second & 63);
             }
             for p in &row.prefixes {
                 let p = p.as_bytes();
@@ -229,6 +239,7 @@ impl TokenTable {
             triples,
             buckets,
             ctx_keywords,
+            ctx_pairs,
         })
     }
 
@@ -275,6 +286,12 @@ impl TokenTable {
         let mut rows: [usize; 8] = [usize::MAX; 8];
         let mut n = 0;
         for p in 0..lower.len() {
+            let second = lower.get(p + 1).copied().unwrap_or(0);
+            if self.ctx_pairs[usize::from(lower[p])][usize::from(second >> 6)] >> (second & 63) & 1
+                == 0
+            {
+                continue;
+            }
             for &(keyword, r) in &self.ctx_keywords[usize::from(lower[p])] {
                 if n < rows.len() && lower[p..].starts_with(keyword) && !rows[..n].contains(&r) {
                     rows[n] = r;
@@ -284,16 +301,66 @@ impl TokenTable {
         }
         rows[..n].sort_unstable();
         rows[..n].iter().map(|&r| &self.rows[r]).find(|row| {
-            row.body()
-                .and_then(|body| body.find(value.as_bytes()))
-                .is_some_and(|m| m.end() == value.len())
+            row.body_len(value.as_bytes()) == Some(value.len())
                 && row.check.passes(value.as_bytes())
                 && !crate::detectors::vendor::is_placeholder_body(value.as_bytes())
         })
     }
 }
 
+/// A body that is one byte class repeated `min..=max` times (`[A-Za-z0-9]{36}`).
+#[derive(Debug)]
+struct SimpleBody {
+    class: [bool; 256],
+    min: usize,
+    max: usize,
+}
+
+impl SimpleBody {
+    fn from_hir(hir: &regex_syntax::hir::Hir) -> Option<SimpleBody> {
+        use regex_syntax::hir::{Class, HirKind};
+        let HirKind::Repetition(rep) = hir.kind() else {
+            return None;
+        };
+        if !rep.greedy {
+            return None;
+        }
+        let HirKind::Class(Class::Bytes(set)) = rep.sub.kind() else {
+            return None;
+        };
+        let mut class = [false; 256];
+        for range in set.ranges() {
+            for c in range.start()..=range.end() {
+                class[usize::from(c)] = true;
+            }
+        }
+        Some(SimpleBody {
+            class,
+            min: rep.min as usize,
+            max: rep.max.map_or(usize::MAX, |m| m as usize),
+        })
+    }
+
+    /// The length of the greedy match at the start of `window`, as the regex gives it.
+    fn match_len(&self, window: &[u8]) -> Option<usize> {
+        let n = window
+            .iter()
+            .take(self.max)
+            .take_while(|&&c| self.class[usize::from(c)])
+            .count();
+        (n >= self.min).then_some(n)
+    }
+}
+
 impl TokenRow {
+    /// The length of the body matched at the start of `window` (greedy, like the regex).
+    pub(crate) fn body_len(&self, window: &[u8]) -> Option<usize> {
+        match &self.simple {
+            Some(simple) => simple.match_len(window),
+            None => self.body()?.find(window).map(|m| m.end()),
+        }
+    }
+
     /// The body regex, compiled on first use (`None` if it does not compile, which the
     /// catalogue's tests rule out).
     pub(crate) fn body(&self) -> Option<&Regex> {
@@ -318,7 +385,7 @@ impl Check {
             Check::None => true,
             Check::Mixed => u8::from(digit) + u8::from(upper) + u8::from(lower) >= 2,
             Check::Digit => digit,
-            Check::GithubCrc32 => github_crc32_ok(body) || (digit && upper && lower),
+            Check::GithubCrc32 => (digit && upper && lower) || github_crc32_ok(body),
         }
     }
 }

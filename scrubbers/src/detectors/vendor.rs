@@ -25,11 +25,11 @@ pub(crate) fn token_at(table: &TokenTable, b: &[u8], s: usize) -> Option<Cand> {
         let row = &table.rows()[r];
         let bs = s + prefix.len();
         let window = &b[bs..(bs + MAX_BODY).min(b.len())];
-        let Some(m) = row.body().and_then(|body| body.find(window)) else {
+        let Some(len) = row.body_len(window) else {
             continue;
         };
-        let end = bs + m.end();
-        if m.end() == 0 || is_alnum(b.get(end).copied().unwrap_or(0)) {
+        let end = bs + len;
+        if len == 0 || is_alnum(b.get(end).copied().unwrap_or(0)) {
             continue;
         }
         let body = &b[bs..end];
@@ -61,10 +61,9 @@ pub(crate) fn is_placeholder_body(body: &[u8]) -> bool {
     if distinct <= 2 {
         return true;
     }
-    body.iter()
-        .enumerate()
-        .any(|(i, &c)| match MARK_START[usize::from(c)] {
-            0 => false,
+    for i in 0..body.len() {
+        let hit = match MARK_START[usize::from(body[i])] {
+            0 => continue,
             // `<your-key>`, `***` (a password may hold a lone `<` or `*`).
             MARK_LT => body[i..].contains(&b'>'),
             MARK_STAR => body[i..].starts_with(b"***"),
@@ -73,9 +72,17 @@ pub(crate) fn is_placeholder_body(body: &[u8]) -> bool {
             MARK_ELLIPSIS => body[i..].starts_with("…".as_bytes()),
             word => {
                 let w = PLACEHOLDER_WORDS[usize::from(word - MARK_WORD)];
-                body.len() - i >= w.len() && body[i..i + w.len()].eq_ignore_ascii_case(w)
+                // The second letter first: it rules out nearly every position.
+                body.get(i + 1).is_some_and(|&n| n | 0x20 == w[1])
+                    && body.len() - i >= w.len()
+                    && body[i..i + w.len()].eq_ignore_ascii_case(w)
             }
-        })
+        };
+        if hit {
+            return true;
+        }
+    }
+    false
 }
 
 const MARK_LT: u8 = 1;
