@@ -163,7 +163,7 @@ fn needs_decoding(b: &[u8]) -> bool {
         let hit = match b[i] {
             b'%' => next.is_ascii_hexdigit(),
             b'\\' => matches!(next, b'u' | b'x' | b'\\' | b'/'),
-            _ => matches!(next, 0xBB | 0xBC | 0xBD),
+            _ => matches!(next, 0xBB..=0xBD),
         };
         if hit {
             return true;

@@ -45,6 +45,8 @@
 //! # Ok::<(), hush_scrubbers::ScrubError>(())
 //! ```
 #![warn(missing_docs)]
+// The original's tests were removed from this copy; their helpers remain.
+#![allow(dead_code)]
 
 mod context;
 mod detectors;

@@ -86,7 +86,8 @@ pub(crate) fn token_table() -> &'static TokenTable {
 
 #[inline]
 fn triple_hash(a: u8, b: u8, c: u8) -> usize {
-    ((usize::from(a) * 0x9E37 ^ usize::from(b) * 0x3C6E7 ^ usize::from(c) * 0x85EBCA) >> 2) & 0xFFFF
+    (((usize::from(a) * 0x9E37) ^ (usize::from(b) * 0x3C6E7) ^ (usize::from(c) * 0x85EBCA)) >> 2)
+        & 0xFFFF
 }
 
 impl TokenTable {

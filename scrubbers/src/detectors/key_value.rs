@@ -133,13 +133,11 @@ fn attribute_pair(text: &str, sep: usize, value_start: usize, out: &mut Vec<Cand
     let b = text.as_bytes();
     // The same tag or object (back to its `<` or `{`), or this and the line before (YAML).
     let mut lo = value_start.saturating_sub(96);
-    let mut lines = 0;
-    for k in memchr::memrchr3_iter(b'{', b'<', b'\n', &b[lo..value_start]) {
-        if b[lo + k] != b'\n' || lines == 1 {
+    for (hits, k) in memchr::memrchr3_iter(b'{', b'<', b'\n', &b[lo..value_start]).enumerate() {
+        if b[lo + k] != b'\n' || hits == 1 {
             lo += k;
             break;
         }
-        lines += 1;
     }
     let window = &b[lo..value_start];
     // The nearest `key`/`name`/`ParameterKey` field before the value, found from its
