@@ -3,14 +3,34 @@
 //! One engine, used by the collector (authoritative) and by the SDK (defence in depth).
 //! A [`Scrubber`] finds emails, phone numbers, IP and MAC addresses, payment cards
 //! (Luhn-checked), IBANs (mod-97), US SSNs, user names in home paths, URL credentials,
-//! `key=value` secrets, bearer tokens, JWTs, PEM private keys, vendor tokens (OpenAI,
-//! Anthropic, GitHub, GitLab, AWS, Google, Slack, Stripe, npm, Hugging Face, PostHog
-//! personal keys, SendGrid, Twilio), generic high-entropy secrets and custom regex rules,
-//! and replaces each span with a typed placeholder, a keyed hash, a mask or nothing.
+//! secrets behind keys that name them (in `.env`, YAML, JSON, XML, code, headers, URLs,
+//! connection strings, Kubernetes Secrets), authorization credentials of every scheme,
+//! JWTs, PEM private keys, some 230 vendor token formats, generic high-entropy secrets and
+//! custom regex rules, and replaces each span with a typed placeholder, a keyed hash, a
+//! mask or nothing.
 //!
-//! It keeps what makes an error useful: error codes, versions, package names, relative
-//! paths, ports, durations, UUIDs, git SHAs, timestamps, and public keys that are public by
-//! design (PostHog `phc_` project keys, Stripe `pk_` publishable keys). Loopback and
+//! # The catalogue
+//!
+//! Every detection rule is a row of data: the structural families' kinds and rules in
+//! `catalogue/mod.rs`, and the vendor-token rows (kind, rule, prefixes, body, check,
+//! context keywords) in `catalogue/tokens/*.tsv`, from which the scanner's dispatch tables
+//! are built. Kinds, names and placeholders derive from the rows; [`rules`] lists them.
+//! Adding a vendor format is one row plus its cases in `tests/cases/tokens_*.txt` (a test
+//! fails when a rule has fewer than three positive and two hard-negative cases).
+//!
+//! # What it sees through and what it keeps
+//!
+//! Text that carries an encoding (`jane%40example.com`, `\u0040`, zero-width characters,
+//! fullwidth `＠`) is also scanned decoded, and the whole encoded span is redacted. A value
+//! found only by its context (behind a key, after `Bearer`) is redacted wherever else it
+//! appears in the text and, through [`Scrubber::scrub_json`], in the same event.
+//!
+//! It keeps what makes an error useful: error codes, versions and build numbers, user
+//! agents, package names, relative paths, ports, durations, UUIDs, git SHAs, timestamps,
+//! digests, numbers that fail the checksum of what they look like, documentation
+//! placeholders (`xxxx`, `EXAMPLE`, `<your-key>`, `${VAR}`), references to secrets stored
+//! elsewhere (`process.env.X`, `$(vault …)`), and keys that are public by design (PostHog
+//! `phc_` project keys, Stripe `pk_` publishable keys, SSH public keys). Loopback and
 //! unspecified addresses (`127.0.0.1`, `0.0.0.0`, `::1`) are kept: they identify no one.
 //!
 //! Output is idempotent: scrubbing scrubbed text changes nothing.

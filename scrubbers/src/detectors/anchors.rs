@@ -4,7 +4,8 @@
 
 use super::is_ident;
 use super::key_value::{
-    ends_in_secret_noun, key_before_separator, key_ident, path_segment, user_flag, xml_element,
+    ends_in_secret_noun, key_before_separator, key_ident, path_segment, user_flag, worth_a_look,
+    xml_element,
 };
 use super::placeholder::PLACEHOLDERS;
 use super::url::WEBHOOKS;
@@ -194,6 +195,16 @@ impl Scan<'_, '_> {
 /// Runs every anchored detector over `text` (`classes`: its byte classes), appending
 /// candidates to `out`.
 pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
+    find_with::<false>(text, classes, out);
+}
+
+/// [`find`], or with `EVERY_SEPARATOR` the reference it must agree with: every `=` and
+/// `:` handed to `key_before_separator`, without the [`worth_a_look`] filter.
+fn find_with<const EVERY_SEPARATOR: bool>(
+    text: &str,
+    classes: &ByteClasses<'_>,
+    out: &mut Vec<Cand>,
+) {
     let b = text.as_bytes();
     let tokens = token_table();
     let mut st = Scan {
@@ -240,7 +251,10 @@ pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
                 continue;
             }
             match bytes[k] {
-                b'=' | b':' => key_before_separator(text, i, &mut st, out),
+                b'=' | b':' if EVERY_SEPARATOR || worth_a_look(b, i) => {
+                    key_before_separator(text, i, &mut st, out)
+                }
+                b'=' | b':' => {}
                 // `("db.password", "…")`, `token - '…'`, `password | …`
                 // (Most `",` end a JSON value: the noun check drops them cheaply.)
                 b',' if matches!(prev(b, i), b'"' | b'\'') && ends_in_secret_noun(b, i - 1) => {
@@ -341,5 +355,80 @@ fn run(text: &str, s: usize, e: usize, anchor: Anchor, st: &mut Scan<'_, '_>, ou
     // Skip anchors inside what was just matched (e.g. `key` inside a token).
     if let Some(max_end) = out[before..].iter().map(|c| c.end).max() {
         st.claim(s, max_end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str, every: bool) -> Vec<(usize, usize, &'static str)> {
+        let classes = ByteClasses::new(text.as_bytes());
+        let mut out = Vec::new();
+        if every {
+            find_with::<true>(text, &classes, &mut out);
+        } else {
+            find_with::<false>(text, &classes, &mut out);
+        }
+        let mut v: Vec<_> = out.iter().map(|c| (c.start, c.end, c.rule)).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The `worth_a_look` filter drops no separator that `key_before_separator` acts on:
+    /// the anchored pass finds the same with and without it, on every case-file input and
+    /// on generated key shapes.
+    #[test]
+    fn separator_filter_changes_no_finding() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+        let mut inputs: Vec<String> = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                if let Some((_, rest)) = line.split_once(": ") {
+                    inputs.push(rest.replace("\\n", "\n"));
+                }
+            }
+        }
+        let keys = [
+            "password",
+            "\"password\"",
+            "'token'",
+            "DB_PASS",
+            "apiKey: string",
+            "var t string",
+            "BUNDLE_GEMS__EXAMPLE__COM",
+            "value",
+            "\"value\"",
+            "kind",
+            "headers[\"Authorization\"]",
+            "\\\"token\\\"",
+            "X-Api-Key",
+            "secret_key_base",
+            "PW",
+            "sid",
+            "Error",
+            "level",
+            "\"name\": \"DB_PASSWORD\", \"value\"",
+            "<add key=\"Password\" value",
+        ];
+        let seps = ["=", ":", " = ", ": ", "?=", "+=", ".=", "::=", " := "];
+        let values = [
+            "hunter2xyz",
+            "\"Zx9kQ2pL7wR4\"",
+            "Secret",
+            "deploy:W373xV",
+            "4096",
+        ];
+        let mut next = crate::detectors::test_rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..20_000 {
+            let k = keys[next(keys.len())];
+            let s = seps[next(seps.len())];
+            let v = values[next(values.len())];
+            inputs.push(format!("{k}{s}{v}"));
+        }
+        for text in &inputs {
+            assert_eq!(spans(text, false), spans(text, true), "{text}");
+        }
     }
 }

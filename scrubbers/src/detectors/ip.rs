@@ -20,15 +20,6 @@ pub(crate) fn version_context(b: &[u8], s: usize, end: usize, addr: Ipv4Addr) ->
     if addr.octets()[0] == 255 && mask.leading_ones() + mask.trailing_zeros() == 32 {
         return true;
     }
-    // `<add key="webpages:Version" value="3.0.0.0" />`: a version named just before.
-    let line = &b[s.saturating_sub(48)..s];
-    let line = line
-        .iter()
-        .rposition(|&c| c == b'\n')
-        .map_or(line, |p| &line[p + 1..]);
-    if line.windows(7).any(|w| w.eq_ignore_ascii_case(b"version")) {
-        return true;
-    }
     let mut i = s;
     while i > 0
         && matches!(
@@ -44,7 +35,7 @@ pub(crate) fn version_context(b: &[u8], s: usize, end: usize, addr: Ipv4Addr) ->
     }
     let w = &b[i..word_end];
     let ends_with = |v: &[u8]| w.len() >= v.len() && w[w.len() - v.len()..].eq_ignore_ascii_case(v);
-    ends_with(b"version")
+    let named = ends_with(b"version")
         || [
             &b"ver"[..],
             b"build",
@@ -68,7 +59,15 @@ pub(crate) fn version_context(b: &[u8], s: usize, end: usize, addr: Ipv4Addr) ->
             b"subnet",
         ]
         .iter()
-        .any(|v| w.eq_ignore_ascii_case(v))
+        .any(|v| w.eq_ignore_ascii_case(v));
+    if named {
+        return true;
+    }
+    // `<add key="webpages:Version" value="3.0.0.0" />`: a version named earlier on the line.
+    let line = &b[s.saturating_sub(48)..s];
+    let line = memchr::memrchr(b'\n', line).map_or(line, |p| &line[p + 1..]);
+    memchr::memchr2_iter(b'v', b'V', line)
+        .any(|p| line.len() - p >= 7 && line[p + 1..p + 7].eq_ignore_ascii_case(b"ersion"))
 }
 
 pub(crate) fn ipv6(text: &str, s: usize) -> Option<(usize, usize)> {

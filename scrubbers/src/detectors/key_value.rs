@@ -79,6 +79,42 @@ pub(crate) fn key_before_separator(
     key_ident(text, is, ie, st, out);
 }
 
+/// A cheap filter in front of [`key_before_separator`] at `=` and `:`, inlined in the
+/// anchored pass: most separators in logs and JSON (`Error:`, `"level":`, `12:30`,
+/// `a=1`) follow an identifier that names no secret and starts no [`named_shape`]. It
+/// passes every separator that `key_before_separator` could act on.
+#[inline(always)]
+pub(crate) fn worth_a_look(b: &[u8], sep: usize) -> bool {
+    let mut k = sep;
+    if b[sep] == b'=' && k > 0 && matches!(b[k - 1], b'?' | b'+' | b'.') {
+        // `?=`, `+=`, `.=`: the operator's first byte.
+        k -= 1;
+    }
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    if k > 0 && matches!(b[k - 1], b'"' | b'\'') {
+        k -= 1;
+    } else if k > 1 && b[k - 1] == b']' {
+        return true;
+    }
+    if k < 2 {
+        return false;
+    }
+    let last = b[k - 1];
+    if !last.is_ascii_alphanumeric() {
+        // `\"key\":` and keys ending in `_` or `-` take the full path.
+        return matches!(last, b'\\' | b'_' | b'-');
+    }
+    ends_in_secret_noun(b, k)
+        // `value` pairs, `kind: Secret`.
+        || matches!([b[k - 2] | 0x20, last | 0x20], [b'u', b'e'] | [b'n', b'd'])
+        // `BUNDLE_…__COM`.
+        || (last.is_ascii_uppercase() && b[k.saturating_sub(8)..k].windows(2).any(|w| w == b"__"))
+        // A type name before `=` (`apiToken string = …`).
+        || (b[sep] == b'=' && k < sep)
+}
+
 /// Shapes whose key is not itself a secret noun: an XML `key="Password" value="…"` pair,
 /// Bundler's `BUNDLE_<HOST>=user:pass`, and a Kubernetes `kind: Secret`.
 fn named_shape(text: &str, sep: usize, ie: usize, st: &mut Scan<'_, '_>, out: &mut Vec<Cand>) {

@@ -108,9 +108,6 @@ fn long_token(b: &[u8], s: usize, te: usize) -> LongToken {
     {
         return LongToken::Public;
     }
-    if public_context(b, ts) {
-        return LongToken::Public;
-    }
     // Keys that are public by design: PostHog project keys, Stripe publishable keys.
     for p in [&b"phc_"[..], b"pk_live_", b"pk_test_"] {
         if tok.starts_with(p) {
@@ -156,6 +153,9 @@ fn long_token(b: &[u8], s: usize, te: usize) -> LongToken {
         if ctx.windows(3).any(|w| w.eq_ignore_ascii_case(b"aws"))
             || ctx.windows(6).any(|w| w.eq_ignore_ascii_case(b"secret"))
         {
+            if public_context(b, ts) {
+                return LongToken::Public;
+            }
             return LongToken::Secret(cand(
                 ts,
                 te,
@@ -208,6 +208,10 @@ fn long_token(b: &[u8], s: usize, te: usize) -> LongToken {
     }
     if super::vendor::is_placeholder_body(tok) {
         return LongToken::No;
+    }
+    // Last, as the costliest look: public key material by its context.
+    if public_context(b, ts) {
+        return LongToken::Public;
     }
     LongToken::Secret(cand(
         ts,
