@@ -653,7 +653,7 @@ pub(crate) fn key_value(
     // A value that a vendor row takes whole is left to it (found at its word start).
     let tokens = token_table();
     if tokens.may_start(b, vs)
-        && super::vendor::token_at(tokens, b, vs).is_some_and(|c| c.end >= ve)
+        && super::vendor::shaped_token_at(tokens, b, vs).is_some_and(|c| c.end >= ve)
     {
         return;
     }

@@ -11,6 +11,17 @@ const MAX_BODY: usize = 1024;
 /// The token starting at word start `s`, if one of the rows whose prefix starts there
 /// matches: longest prefix first, then catalogue order.
 pub(crate) fn token_at(table: &TokenTable, b: &[u8], s: usize) -> Option<Cand> {
+    token_shape_at(table, b, s, true)
+}
+
+/// Whether a vendor row takes the token at `s` by its shape and check alone, placeholders
+/// aside: where a key's value is such a token, the key path leaves it to the row (which
+/// also rejects placeholders, as the key path would).
+pub(crate) fn shaped_token_at(table: &TokenTable, b: &[u8], s: usize) -> Option<Cand> {
+    token_shape_at(table, b, s, false)
+}
+
+fn token_shape_at(table: &TokenTable, b: &[u8], s: usize, placeholders: bool) -> Option<Cand> {
     let p = prev(b, s);
     if is_alnum(p) || p == b'_' {
         return None;
@@ -33,7 +44,7 @@ pub(crate) fn token_at(table: &TokenTable, b: &[u8], s: usize) -> Option<Cand> {
             continue;
         }
         let body = &b[bs..end];
-        if !row.check.passes(body) || is_placeholder_body(body) {
+        if !row.check.passes(body) || (placeholders && is_placeholder_body(body)) {
             continue;
         }
         return Some(cand(s, end, row.kind.clone(), row.rule, PRIO_VENDOR));
@@ -61,9 +72,12 @@ pub(crate) fn is_placeholder_body(body: &[u8]) -> bool {
     if distinct <= 2 {
         return true;
     }
-    for i in 0..body.len() {
-        let hit = match MARK_START[usize::from(body[i])] {
-            0 => continue,
+    for (i, &c) in body.iter().enumerate() {
+        let mark = MARK_START[usize::from(c)];
+        if mark == 0 {
+            continue;
+        }
+        let hit = match mark {
             // `<your-key>`, `***` (a password may hold a lone `<` or `*`).
             MARK_LT => body[i..].contains(&b'>'),
             MARK_STAR => body[i..].starts_with(b"***"),
