@@ -144,7 +144,7 @@ pub(crate) fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Ca
                 "css", "map", "json", "txt", "woff", "woff2", "ttf", "wasm",
             ];
             let tld = &text[s..end];
-            if FILE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld)) {
+            if tld.len() <= 5 && FILE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld)) {
                 return;
             }
             if at(b, end) == b':' && at(b, end + 1).is_ascii_alphabetic() {

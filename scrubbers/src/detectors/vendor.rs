@@ -72,6 +72,11 @@ pub(crate) fn is_placeholder_body(body: &[u8]) -> bool {
     if distinct <= 2 {
         return true;
     }
+    // Placeholders are written by people and short; in a long body (a JWT, a macaroon)
+    // only its head and tail are looked at.
+    if body.len() > 96 {
+        return is_placeholder_body(&body[..64]) || is_placeholder_body(&body[body.len() - 32..]);
+    }
     for (i, &c) in body.iter().enumerate() {
         let mark = MARK_START[usize::from(c)];
         if mark == 0 {
