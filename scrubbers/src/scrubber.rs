@@ -93,8 +93,8 @@ fn random_key() -> [u8; 32] {
 }
 
 /// The built-in detectors over `text`: the anchored pass, then the word scan outside the
-/// spans it claimed.
-fn detect(text: &str, cands: &mut Vec<Cand>) {
+/// spans it claimed. Returns whether the text may hold an encoding (`%`, `\`, non-ASCII).
+fn detect(text: &str, cands: &mut Vec<Cand>) -> bool {
     let classes = detectors::ByteClasses::new(text.as_bytes());
     detectors::anchors::find(text, &classes, cands);
     let mut claimed = detectors::take_spans();
@@ -104,6 +104,7 @@ fn detect(text: &str, cands: &mut Vec<Cand>) {
     }
     detectors::scan::find(text, &classes, &claimed, cands);
     detectors::put_spans(claimed);
+    classes.may_encode()
 }
 
 impl Scrubber {
@@ -131,21 +132,25 @@ impl Scrubber {
             return Vec::new();
         }
         let mut cands = Vec::with_capacity(8);
+        let may_encode = detect(text, &mut cands);
         // Encoded text (`%40`, `\u0040`, zero-width, fullwidth): scanned again decoded,
         // findings mapped back onto the encoded bytes. They go first, so that the decoded
         // reading wins a tie over the same span (`api\u{200D}_key` names an API key).
-        if let Some(decoded) = crate::decode::decode(text) {
-            detect(&decoded.text, &mut cands);
-            cands.retain_mut(|c| match decoded.original(c.start, c.end) {
-                Some((s, e)) => {
-                    c.start = s;
-                    c.end = e;
-                    true
-                }
-                None => false,
-            });
+        if may_encode {
+            if let Some(decoded) = crate::decode::decode(text) {
+                let mut inner = Vec::new();
+                detect(&decoded.text, &mut inner);
+                inner.retain_mut(|c| match decoded.original(c.start, c.end) {
+                    Some((s, e)) => {
+                        c.start = s;
+                        c.end = e;
+                        true
+                    }
+                    None => false,
+                });
+                cands.splice(0..0, inner);
+            }
         }
-        detect(text, &mut cands);
         for rule in &self.inner.custom {
             for m in rule.regex.find_iter(text) {
                 if !m.is_empty() {

@@ -52,7 +52,7 @@ static BYTE_CLASS: [u8; 256] = {
         if c.is_ascii_uppercase() {
             k |= C_UPPER;
         }
-        if matches!(c, b'(' | b',' | b'-'..=b'/' | b':'..=b'@' | b'['..=b'\\' | b'|') {
+        if matches!(c, b'(' | b','..=b'/' | b':'..=b'@' | b'['..=b'\\' | b'|') {
             k |= C_TRIGGER;
         }
         if matches!(c, b'+'..=b'/' | b'=' | b'_') {
@@ -109,7 +109,7 @@ mod sse2 {
 
     /// Classifies a whole 64-byte block, 16 bytes per step.
     #[inline(always)]
-    pub(super) fn classify(block: &[u8; 64]) -> Block {
+    pub(super) fn classify(block: &[u8; 64], special: &mut u32) -> Block {
         let mut out = Block::default();
         for (j, lane) in block.chunks_exact(16).enumerate() {
             let v = load_unaligned_m128i(lane.try_into().expect("16 bytes"));
@@ -117,9 +117,8 @@ mod sse2 {
             let upper = in_range(v, b'A', b'Z');
             let lower = in_range(v, b'a', b'z');
             let alnum = digit | upper | lower;
-            let trigger = in_range(v, b'-', b'/')
+            let trigger = in_range(v, b',', b'/')
                 | eq(v, b'(')
-                | eq(v, b',')
                 | in_range(v, b':', b'@')
                 | in_range(v, b'[', b'\\')
                 | eq(v, b'|');
@@ -130,6 +129,8 @@ mod sse2 {
             out.upper |= mask(upper) << shift;
             out.trigger |= mask(trigger) << shift;
             out.token |= mask(token) << shift;
+            // High bit: non-ASCII; with `%` and `\\`, where an encoding can start.
+            *special |= move_mask_i8_m128i(v | eq(v, b'%') | eq(v, b'\\')) as u32;
         }
         out
     }
@@ -137,13 +138,14 @@ mod sse2 {
 
 /// Classifies one full block.
 #[inline(always)]
-fn classify(block: &[u8; 64]) -> Block {
+fn classify(block: &[u8; 64], special: &mut u32) -> Block {
     #[cfg(target_arch = "x86_64")]
     {
-        sse2::classify(block)
+        sse2::classify(block, special)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
+        *special |= u32::from(block.iter().any(|&c| c == b'%' || c == b'\\' || c >= 0x80));
         classify_bytewise(block)
     }
 }
@@ -160,6 +162,8 @@ pub(crate) struct ByteClasses<'t> {
     /// The last block's bytes, zero-padded.
     tail: [u8; 64],
     blocks: Vec<Block>,
+    /// Any `%`, `\\` or non-ASCII byte.
+    may_encode: bool,
 }
 
 impl Drop for ByteClasses<'_> {
@@ -178,18 +182,26 @@ impl<'t> ByteClasses<'t> {
         blocks.clear();
         blocks.reserve(b.len() / 64 + 1);
         let mut chunks = b.chunks_exact(64);
+        let mut special = 0u32;
         for chunk in chunks.by_ref() {
-            blocks.push(classify(chunk.try_into().expect("64 bytes")));
+            blocks.push(classify(chunk.try_into().expect("64 bytes"), &mut special));
         }
         let rest = chunks.remainder();
         let mut tail = [0u8; 64];
         tail[..rest.len()].copy_from_slice(rest);
-        blocks.push(classify(&tail));
+        blocks.push(classify(&tail, &mut special));
         ByteClasses {
             text: b,
             tail,
             blocks,
+            may_encode: special != 0,
         }
+    }
+
+    /// Does the text hold `%`, `\\` or a non-ASCII byte, where an encoding can start?
+    #[inline]
+    pub(crate) fn may_encode(&self) -> bool {
+        self.may_encode
     }
 
     /// The 64 bytes of block `w` (zero past the end of the text), so that a bit index
