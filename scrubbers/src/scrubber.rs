@@ -74,9 +74,19 @@ impl Default for Scrubber {
     }
 }
 
-/// A per-process random key for [`Redaction::Hash`] when no key is configured. Built from
-/// std's randomly seeded hasher state, the clock and an address, whitened with BLAKE3.
+/// A random key for [`Redaction::Hash`] when no key is configured, from the operating
+/// system's random source.
 fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    match getrandom::getrandom(&mut key) {
+        Ok(()) => key,
+        // No OS randomness (never seen on the supported systems): the next best thing.
+        Err(_) => fallback_key(),
+    }
+}
+
+/// Std's randomly seeded hasher state, the clock and an address, whitened with BLAKE3.
+fn fallback_key() -> [u8; 32] {
     use std::hash::{BuildHasher, Hasher};
     let mut h = blake3::Hasher::new_derive_key("hush-scrubbers random hash key v1");
     for _ in 0..4 {
