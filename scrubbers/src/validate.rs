@@ -119,6 +119,7 @@ pub(crate) fn is_base64_of_text(s: &[u8]) -> bool {
     let mut acc = 0u32;
     let mut bits = 0u32;
     let (mut total, mut printable, mut spaces) = (0usize, 0usize, 0usize);
+    let (mut letters, mut separators) = (0usize, 0usize);
     let mut first = 0u8;
     for &b in s {
         let Some(v) = b64_value(b) else { return false };
@@ -137,10 +138,15 @@ pub(crate) fn is_base64_of_text(s: &[u8]) -> bool {
             if byte == b' ' {
                 spaces += 1;
             }
+            letters += usize::from(byte.is_ascii_alphabetic());
+            separators += usize::from(matches!(byte, b'=' | b';' | b':' | b',' | b'&'));
         }
     }
-    // Prose has spaces; compact JSON (a JWT header on its own) starts with `{`.
-    total >= 16 && printable * 100 >= total * 95 && (spaces > 0 || first == b'{')
+    // Prose has spaces; compact JSON (a JWT header on its own) starts with `{`; settings
+    // (`user=guest;role=viewer`) are mostly letters between separators.
+    total >= 16
+        && printable * 100 >= total * 95
+        && (spaces > 0 || first == b'{' || (separators > 0 && letters * 10 >= total * 6))
 }
 
 #[cfg(test)]

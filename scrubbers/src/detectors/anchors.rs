@@ -10,7 +10,7 @@ use super::key_value::{
 use super::placeholder::PLACEHOLDERS;
 use super::url::WEBHOOKS;
 use super::{at, prev, ByteClasses, Cand, PRIO_PROTECTED};
-use super::{email, home, jwt, pem, url, vendor};
+use super::{email, home, jwt, key_value, pem, url, vendor};
 use crate::catalogue::token_table;
 
 #[derive(Clone, Copy, Debug)]
@@ -20,6 +20,8 @@ enum Anchor {
     Pem,
     Jwt,
     Bearer,
+    /// `IDENTIFIED BY`, `PASSWORD` followed by a space: SQL and `.netrc` forms.
+    SpacedKey,
     Home(home::Home),
     /// Index into [`WEBHOOKS`].
     Webhook(usize),
@@ -59,7 +61,7 @@ static CLASS: [u8; 256] = {
         if c.is_ascii_alphanumeric() {
             t[i] = ALNUM;
         }
-        if matches!(c, b'e' | b'b' | b'B') {
+        if matches!(c, b'e' | b'b' | b'B' | b'i' | b'I' | b'p' | b'P') {
             t[i] |= WORD_ANCHOR;
         }
         if matches!(
@@ -81,6 +83,14 @@ fn word_anchor(b: &[u8], i: usize) -> Option<(usize, Anchor)> {
         b'e' => rest.starts_with(b"eyJ").then_some((3, Anchor::Jwt)),
         b'b' | b'B' => (rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"bearer"))
             .then_some((6, Anchor::Bearer)),
+        // The second byte first: most words starting with these letters end here.
+        b'i' | b'I' if at(b, i + 1) | 0x20 == b'd' => {
+            (starts_with_ci(b, i, b"identified ")).then_some((10, Anchor::SpacedKey))
+        }
+        b'p' | b'P' if at(b, i + 1) | 0x20 == b'a' => ["password ", "passwd "]
+            .iter()
+            .find(|w| starts_with_ci(b, i, w.as_bytes()))
+            .map(|w| (w.len() - 1, Anchor::SpacedKey)),
         _ => None,
     }
 }
@@ -318,6 +328,7 @@ fn run(text: &str, s: usize, e: usize, anchor: Anchor, st: &mut Scan<'_, '_>, ou
         Anchor::Scheme => url::url_credentials(text, s, out),
         Anchor::Pem => pem::pem(text, s, out),
         Anchor::Jwt => jwt::jwt(text, st.classes, s, out),
+        Anchor::SpacedKey => key_value::spaced_secret(text, s, e, out),
         Anchor::Bearer => {
             jwt::bearer(text, st.classes, s, out);
             // The credential may be a vendor token, which names it better: let its prefix

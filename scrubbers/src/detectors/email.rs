@@ -142,9 +142,15 @@ pub(crate) fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Ca
             const FILE_TLDS: &[&str] = &[
                 "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "js", "mjs", "cjs",
                 "css", "map", "json", "txt", "woff", "woff2", "ttf", "wasm",
+                // systemd units (`getty@tty1.service`).
+                "service", "socket", "target", "mount", "timer", "slice", "device",
             ];
             let tld = &text[s..end];
-            if tld.len() <= 5 && FILE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld)) {
+            if tld.len() <= 7 && FILE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld)) {
+                return;
+            }
+            // `git@github.com`: a service account, not a person.
+            if &b[ls..at_pos] == b"git" {
                 return;
             }
             if at(b, end) == b':' && at(b, end + 1).is_ascii_alphabetic() {

@@ -406,6 +406,59 @@ pub(crate) fn path_segment(text: &str, slash: usize, out: &mut Vec<Cand>) {
     }
 }
 
+/// A secret after a keyword and a space, in the forms that have no separator: SQL's
+/// `IDENTIFIED BY 'x'` and `[WITH] [LOGIN] PASSWORD 'x'` (quoted), and `.netrc`'s
+/// `machine … login … password x`. `s..e` is the keyword.
+pub(crate) fn spaced_secret(text: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    if super::is_ident(prev(b, s)) {
+        return;
+    }
+    let mut j = e;
+    while at(b, j) == b' ' {
+        j += 1;
+    }
+    let identified = b[s] | 0x20 == b'i';
+    if identified {
+        // `IDENTIFIED BY`, `IDENTIFIED WITH plugin BY`.
+        let limit = (j + 48).min(b.len());
+        let Some(by) = b[j..limit]
+            .windows(4)
+            .position(|w| w.eq_ignore_ascii_case(b" by ") || w[..3].eq_ignore_ascii_case(b"by "))
+        else {
+            return;
+        };
+        j += by + if b[j + by] == b' ' { 4 } else { 3 };
+        while at(b, j) == b' ' {
+            j += 1;
+        }
+    }
+    let quoted = matches!(at(b, j), b'\'' | b'"');
+    let line = b[..s]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    let netrc = memchr::memmem::find(&b[line..s], b"machine ").is_some()
+        || memchr::memmem::find(&b[line..s], b"login ").is_some();
+    if !(quoted || identified || netrc) {
+        return;
+    }
+    let key = KeyClass {
+        kind: Kind::PASSWORD,
+        weak: false,
+    };
+    let site = ValueSite::default();
+    if let Some((vs, ve, site)) = value_span(text, j, &key, site) {
+        let at = ValueContext {
+            query: false,
+            quoted: site.quoted,
+        };
+        if is_secret_value(&key, &text[vs..ve], at) {
+            out.push(cand(vs, ve, Kind::PASSWORD, "key_value", PRIO_KV));
+        }
+    }
+}
+
 /// `curl -u user:pass`, `--user user:pass`: the password after the first `:`; and
 /// `mysql -pPASSWORD` (the password glued to `-p`).
 pub(crate) fn user_flag(text: &str, dash: usize, out: &mut Vec<Cand>) {
@@ -628,8 +681,9 @@ pub(crate) fn key_value(
     while ie > e && b[ie - 1] == b'.' {
         ie -= 1;
     }
-    // `${DB_PASSWORD:-default}`: a shell default, not an assignment.
-    if is >= 2 && &b[is - 2..is] == b"${" {
+    // `${DB_PASSWORD:-default}`: a shell default, not an assignment; `…:secret:name` is a
+    // segment of an ARN or URN.
+    if (is >= 2 && &b[is - 2..is] == b"${") || (prev(b, is) == b':' && at(b, ie) == b':') {
         return;
     }
     let ident = &text[is..ie];
@@ -880,10 +934,23 @@ fn wrapped_literal(b: &[u8], j: usize) -> Option<usize> {
     let limit = (j + 24).min(b.len());
     let open = b.get(j..limit)?.iter().position(|&c| c == b'(')?;
     let callee = &b[j..j + open];
-    let is_callee = !callee.is_empty()
-        && callee
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'[' | b']' | b'.' | b':' | b'_'));
+    // Constructors that only wrap the literal; other calls (`headers.get("…")`) look a
+    // value up.
+    const WRAPPERS: &[&[u8]] = &[
+        b"[]byte",
+        b"String::from",
+        b"Buffer.from",
+        b"bytes",
+        b"str",
+        b"String",
+        b"Some",
+        b"SecretStr",
+        b"SecretString",
+        b"SecretString::new",
+        b"Secret::new",
+        b"SecureString",
+    ];
+    let is_callee = WRAPPERS.contains(&callee);
     (is_callee && matches!(at(b, j + open + 1), b'"' | b'\'')).then_some(j + open + 1)
 }
 
@@ -944,10 +1011,10 @@ fn value_span(
                 matches!(c, b';' | b'"' | b'\'' | b'\n' | b'\r')
             } else {
                 c.is_ascii_whitespace()
-                    || matches!(
-                        c,
-                        b'"' | b'\'' | b'`' | b',' | b';' | b'&' | b'<' | b'>' | b'|'
-                    )
+                    || matches!(c, b'"' | b'\'' | b'`' | b',' | b';' | b'<' | b'>' | b'|')
+                    // `&` ends a value where the next query parameter follows (`&x=`);
+                    // elsewhere it is part of the password (`smtp.password: a&b`).
+                    || (c == b'&' && (site.query || next_is_parameter(b, k + 1)))
             };
             if stop {
                 break;
@@ -956,6 +1023,10 @@ fn value_span(
                 break;
             }
             k += 1;
+        }
+        // `config["token"]`, `headers.get("Authorization")`: an expression, not a value.
+        if matches!(at(b, k), b'"' | b'\'') && k > vs && matches!(b[k - 1], b'[' | b'(') {
+            return None;
         }
         // `token=<your-token>`: a placeholder, not a short value.
         if at(b, k) == b'<' && b[k..].iter().take(64).any(|&c| c == b'>') {
@@ -989,6 +1060,18 @@ fn value_span(
         (vs, k)
     };
     (vs < ve && text.is_char_boundary(vs) && text.is_char_boundary(ve)).then_some((vs, ve, site))
+}
+
+/// Does a query parameter (`name=`) start at `i`?
+fn next_is_parameter(b: &[u8], i: usize) -> bool {
+    let n = b[i.min(b.len())..]
+        .iter()
+        .take(48)
+        .take_while(|&&c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'[' | b']')
+        })
+        .count();
+    n > 0 && at(b, i + n) == b'='
 }
 
 /// In a `Key=Value;Key=Value` string, the end of a value with spaces that started before

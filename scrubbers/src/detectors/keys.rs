@@ -316,13 +316,43 @@ pub(crate) const NOT_SECRET_WORDS: &[&str] = &[
     "hex",
     "utf-8",
     "utf8",
+    "test",
+    "negotiate",
+    "ntlm",
+    "kerberos",
 ];
+
+/// A YAML tag standing for the value (`!Ref DbPassword`, `!vault |`): `!` and a word, then
+/// a space or the end. (`!E0SXcS…` is a password that starts with `!`.)
+fn is_yaml_tag(b: &[u8]) -> bool {
+    b.len() > 1
+        && b[0] == b'!'
+        && b[1].is_ascii_alphabetic()
+        && b[1..]
+            .iter()
+            .position(|c| !c.is_ascii_alphanumeric() && *c != b'_')
+            .is_none_or(|p| b[1 + p] == b' ')
+}
+
+/// A type in a declaration (`api_key: Optional[str] = None`, `secret_key: SecretString,`):
+/// a capitalised identifier with no digits, CamelCase or generic.
+fn is_type_name(b: &[u8]) -> bool {
+    b[0].is_ascii_uppercase()
+        && b.iter().all(|c| {
+            c.is_ascii_alphabetic() || matches!(c, b'[' | b']' | b'<' | b'>' | b'?' | b'_')
+        })
+        && ((b.iter().filter(|c| c.is_ascii_uppercase()).count() >= 2
+            && b.iter().any(u8::is_ascii_lowercase))
+            || b.iter().any(|c| matches!(c, b'[' | b'<' | b'?'))
+            || [&b"String"[..], b"Str", b"Any", b"Text", b"Secret", b"Bytes"].contains(&b))
+}
 
 /// Does `b` start with one of [`REFERENCE_PREFIXES`]? Each holds a `.`, `(`, `[` or
 /// `:` within its first 24 bytes, which most values lack.
 fn is_reference(b: &[u8]) -> bool {
     let head = &b[..b.len().min(24)];
-    head.iter().any(|c| matches!(c, b'.' | b'(' | b'[' | b':'))
+    head.iter()
+        .any(|c| matches!(c, b'.' | b'(' | b'[' | b':' | b'/' | b'+'))
         && REFERENCE_PREFIXES
             .iter()
             .any(|p| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
@@ -366,7 +396,12 @@ const REFERENCE_PREFIXES: &[&str] = &[
     "deno.env",
     "vault:",
     "ssm:",
-    "arn:aws:secretsmanager",
+    "arn:",
+    "op://",
+    "ref+",
+    "projects/",
+    "$env:",
+    "enc[",
 ];
 
 /// Whether `v`, found under a key classified as `key`, is shaped like a secret rather than
@@ -391,7 +426,7 @@ pub(crate) fn is_secret_value(key: &KeyClass, v: &str, at: ValueContext) -> bool
         || v.starts_with("$(")
         || v.starts_with("$_")
         || v.starts_with("{{")
-        || (b[0] == b'!' && b.len() > 1 && b[1].is_ascii_uppercase())
+        || is_yaml_tag(b)
         || (b[0] == b'%' && b.len() > 2 && b[b.len() - 1] == b'%')
         || v.starts_with("%(")
         || v.starts_with("%s")
@@ -403,6 +438,21 @@ pub(crate) fn is_secret_value(key: &KeyClass, v: &str, at: ValueContext) -> bool
                 .iter()
                 .all(|c| c.is_ascii_alphanumeric() || *c == b'_'))
         || is_reference(b)
+    {
+        return false;
+    }
+    // `@password` (SQL and template variables), `{password}` (format fields), a type.
+    if (b[0] == b'@'
+        && b.len() > 1
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'@')))
+        || (b[0] == b'{'
+            && b[b.len() - 1] == b'}'
+            && b[1..b.len() - 1]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'_'))
+        || (!at.quoted && is_type_name(b))
     {
         return false;
     }

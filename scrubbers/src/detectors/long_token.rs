@@ -97,6 +97,7 @@ fn long_token(b: &[u8], s: usize, te: usize) -> LongToken {
     let label = &b[label_from..ts];
     if [
         &b"sha256:"[..],
+        b"base64,",
         b"sha512:",
         b"sha384:",
         b"sha1:",
@@ -155,6 +156,10 @@ fn long_token(b: &[u8], s: usize, te: usize) -> LongToken {
         {
             if public_context(b, ts) {
                 return LongToken::Public;
+            }
+            if super::vendor::is_placeholder_body(tok) {
+                // AWS's documented `…EXAMPLEKEY`.
+                return LongToken::No;
             }
             return LongToken::Secret(cand(
                 ts,

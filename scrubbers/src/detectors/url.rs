@@ -44,7 +44,11 @@ pub(crate) fn url_credentials(text: &str, pos: usize, out: &mut Vec<Cand>) {
         return;
     };
     let (user, pass) = (&userinfo[..colon], &userinfo[colon + 1..]);
-    if !user.is_empty() && !user.starts_with('[') {
+    // Placeholder accounts (`user:password@`, `postgres:…@`) name no one.
+    let generic_user = ["user", "username", "postgres"]
+        .iter()
+        .any(|g| g.eq_ignore_ascii_case(user));
+    if !user.is_empty() && !user.starts_with('[') && !generic_user {
         out.push(cand(
             u,
             u + colon,
@@ -53,7 +57,14 @@ pub(crate) fn url_credentials(text: &str, pos: usize, out: &mut Vec<Cand>) {
             PRIO_STRUCTURED,
         ));
     }
-    if !(pass.is_empty() || (pass.starts_with('[') && pass.ends_with(']'))) {
+    // `${REDIS_PASSWORD}`, `$PASS`, `%DB_PW%` and the literal word `password` are
+    // stand-ins, not passwords.
+    let stand_in = pass.starts_with(['$', '%', '{', '<'])
+        || ["password", "passwd", "pass", "pwd", "secret"]
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(pass))
+        || super::vendor::is_placeholder_body(pass.as_bytes());
+    if !(pass.is_empty() || (pass.starts_with('[') && pass.ends_with(']')) || stand_in) {
         out.push(cand(
             u + colon + 1,
             at_pos,
