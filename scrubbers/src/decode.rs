@@ -33,11 +33,14 @@ fn invisible(c: char) -> bool {
     )
 }
 
-/// The ASCII character a fullwidth form stands for (`＠` → `@`), or the ideographic space.
+/// The ASCII character a fullwidth form stands for (`＠` → `@`), or the ASCII space or
+/// hyphen a typographic one stands for (no-break and thin spaces, en and em dashes, the
+/// non-breaking hyphen, the minus sign: what word processors put between digit groups).
 fn fullwidth(c: char) -> Option<char> {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
-        '\u{3000}' => Some(' '),
+        '\u{3000}' | '\u{00A0}' | '\u{2007}' | '\u{2009}' | '\u{202F}' => Some(' '),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => Some('-'),
         _ => None,
     }
 }
@@ -171,9 +174,12 @@ fn needs_decoding(b: &[u8]) -> bool {
     }
     memchr::memchr3_iter(0xE2, 0xC2, 0xE3, b).any(|i| {
         let seq = &b[i..(i + 3).min(b.len())];
-        (seq.starts_with(&[0xE2, 0x80]) && matches!(seq.get(2), Some(0x8B..=0x8D)))
+        // Zero-width and typographic spaces and dashes (U+2007…U+2015, U+202F).
+        (seq.starts_with(&[0xE2, 0x80]) && matches!(seq.get(2), Some(0x87..=0x95 | 0xAF)))
             || seq == [0xE2, 0x81, 0xA0]
+            || seq == [0xE2, 0x88, 0x92]
             || seq.starts_with(&[0xC2, 0xAD])
+            || seq.starts_with(&[0xC2, 0xA0])
             || seq == [0xE3, 0x80, 0x80]
     })
 }
@@ -188,10 +194,13 @@ mod tests {
             "hello world",
             "50% off",
             "C:\\temp\\file",
-            "café — naïve … ’",
+            "café naïve … ’ “quoted”",
         ] {
             assert!(decode(t).is_none(), "{t}");
         }
+        // Typographic spaces and dashes between digit groups read as ASCII ones.
+        let d = decode("call 415\u{2013}832\u{2013}7719 or +49\u{00A0}30\u{00A0}901820").unwrap();
+        assert_eq!(d.text, "call 415-832-7719 or +49 30 901820");
     }
 
     #[test]

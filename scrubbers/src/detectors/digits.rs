@@ -253,14 +253,23 @@ fn classify_digits(
     }
     let digit_bytes = &digit_buf[..d];
 
-    // SSN: 3-2-4 with dashes. One that is not issued is no phone number either.
-    if !plus && !paren && groups == [3, 2, 4] && uniform_sep == Some(b'-') && ext_end.is_none() {
+    // SSN: 3-2-4 with dashes, or nine digits (plain, spaced or dotted) after an SSN cue.
+    // One that is not issued is no phone number either.
+    let ssn_shaped = !plus
+        && !paren
+        && ext_end.is_none()
+        && ((groups == [3, 2, 4] && uniform_sep == Some(b'-'))
+            || ((groups == [9] || (groups == [3, 2, 4] && uniform_sep.is_some()))
+                && ssn_context(b, start)));
+    if ssn_shaped {
         let (area, group, serial) = (&digit_bytes[0..3], &digit_bytes[3..5], &digit_bytes[5..9]);
         if area != b"000"
             && area != b"666"
             && area[0] != b'9'
             && group != b"00"
             && serial != b"0000"
+            // The wallet-card number printed in 1938 and used by thousands since.
+            && digit_bytes != b"078051120"
         {
             out.push(cand(s, end, Kind::SSN, "ssn", PRIO_PII));
         }
@@ -305,7 +314,10 @@ fn classify_digits(
         let intl = digit_bytes.starts_with(b"00") || digit_bytes.starts_with(b"011");
         let max_d = if intl { 15 } else { 12 };
         let dotted = seps_used & 4 != 0;
-        let dotted_ok = !dotted || (seps_used == 4 && groups == [3, 3, 4]);
+        let dotted_ok = !dotted
+            || (seps_used == 4 && groups == [3, 3, 4])
+            // French `04.91.55.27.63`.
+            || (seps_used == 4 && trunk && ng == 5 && groups.iter().all(|&g| g == 2));
         let year_like = groups[0] == 4
             && (digit_bytes.starts_with(b"19") || digit_bytes.starts_with(b"20"))
             && seps_used & 1 == 0;
@@ -317,13 +329,24 @@ fn classify_digits(
         let thousands = ng >= 3 && groups[0] <= 3 && groups[1..].iter().all(|&g| g == 3);
         let equal_fours = ng >= 3 && groups.iter().all(|&g| g == 4) && !trunk;
         let check_digit = ng >= 3 && groups[ng - 1] == 1;
+        // Runs of small numbers (`1 2 3 4 5`, `10 20 30 40 50`), and part or order numbers
+        // whose last group is short (`555-0199-01`, `RMA 7700-1234-55`).
+        let small_numbers = ng >= 5 && !trunk && groups.iter().all(|&g| g <= 2);
+        let part_number = ng >= 3 && groups[0] >= 3 && groups[ng - 1] <= 2;
+        let product = !phone_context(b, start) && product_context(b, start);
         let grouped = (9..=max_d).contains(&d)
             && (ng >= 3 || (ng == 2 && (trunk || paren || seps_used & 8 != 0)))
-            && groups.iter().all(|&g| g <= 4 || (trunk && g <= 8))
+            // Brazil's `(11) 98765-4321`: a five-digit group after an area code.
+            && groups
+                .iter()
+                .all(|&g| g <= 4 || (trunk && g <= 8) || (paren && g == 5))
             && !year_like
             && !thousands
             && !equal_fours
             && !check_digit
+            && !small_numbers
+            && !part_number
+            && !product
             && dotted_ok;
         contiguous || grouped
     };
@@ -333,6 +356,39 @@ fn classify_digits(
         return Some(fin);
     }
     None
+}
+
+/// Words before nine digits that say they are a US social security number.
+fn ssn_context(b: &[u8], start: usize) -> bool {
+    let ctx = &b[start.saturating_sub(40)..start];
+    [
+        &b"ssn"[..],
+        b"social security",
+        b"ss#",
+        b"ss no",
+        b"sozialversicherung",
+    ]
+    .iter()
+    .any(|w| ctx.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
+}
+
+/// Words before a digit run that say it is a part, order or ticket number.
+fn product_context(b: &[u8], start: usize) -> bool {
+    let ctx = &b[start.saturating_sub(16)..start];
+    [
+        &b"sku"[..],
+        b"part",
+        b"item",
+        b"rma",
+        b"order",
+        b"invoice",
+        b"serial",
+        b"model",
+        b"ticket",
+        b"p/n",
+    ]
+    .iter()
+    .any(|w| ctx.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
 }
 
 /// Words before a bare digit run that say it is a phone number.
@@ -359,6 +415,21 @@ fn phone_context(b: &[u8], start: usize) -> bool {
         b"telefon",
         b"numero",
         b"n\xc3\xbamero",
+        b"mobil",
+        b"celular",
+        b"cellulare",
+        b"telefone",
+        b"t\xc3\xa9l\xc3\xa9phone",
+        b"tel\xc3\xa9fono",
+        b"r\xc3\xbcckruf",
+        b"wa.me/",
+        "电话".as_bytes(),
+        "電話".as_bytes(),
+        "联系".as_bytes(),
+        "телефон".as_bytes(),
+        "номер".as_bytes(),
+        "नंबर".as_bytes(),
+        "फ़ोन".as_bytes(),
     ];
     // Whole words only: `callback`, `telemetry`, `cancelled` and `dialog` are no cues.
     // The longer words may start a longer one (`phone_number`, `mobiles`).

@@ -45,13 +45,27 @@ pub(crate) fn home(text: &str, s: usize, e: usize, style: Home, out: &mut Vec<Ca
         i >= 2 && b[i - 1] == b':' && b[i - 2].is_ascii_alphabetic() && !is_alnum(prev(b, i - 2))
     };
     let ok = match style {
+        // Also Fedora Silverblue's `/var/home`, FreeBSD's `/usr/home`, Solaris's
+        // `/export/home`.
         Home::Unix => {
-            (!is_ident(prev(b, s)) && prev(b, s) != b']') || (s >= 4 && &b[s - 4..s] == b"/var")
+            (!is_ident(prev(b, s)) && prev(b, s) != b']')
+                || [&b"/var"[..], b"/usr", b"/export"]
+                    .iter()
+                    .any(|p| b[..s].ends_with(p))
         }
         Home::UsersSlash => {
             let exact = &b[s..e] == b"/Users/";
             let mnt = s >= 6 && &b[s - 6..s - 1] == b"/mnt/" && b[s - 1].is_ascii_alphabetic();
-            (exact && !is_ident(prev(b, s)) && prev(b, s) != b']') || drive_before(s) || mnt
+            // Git Bash's `/c/Users/`, macOS's `/System/Volumes/Data/Users/`.
+            let git_bash = s >= 2
+                && b[s - 1].is_ascii_alphabetic()
+                && b[s - 2] == b'/'
+                && !is_ident(prev(b, s - 2));
+            let data_volume = b[..s].ends_with(b"/Data");
+            (exact && !is_ident(prev(b, s)) && prev(b, s) != b']')
+                || drive_before(s)
+                || mnt
+                || (exact && (git_bash || data_volume))
         }
         Home::UsersBackslash => {
             drive_before(s) || (s >= 3 && drive_before(s - 1) && b[s - 1] == b'\\')

@@ -6,28 +6,43 @@ use crate::validate::iban_mod97;
 
 #[inline(never)]
 pub(crate) fn iban(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
-    if !(b[s].is_ascii_uppercase()
-        && at(b, s + 1).is_ascii_uppercase()
+    if !(b[s].is_ascii_alphabetic()
+        && at(b, s + 1).is_ascii_alphabetic()
         && at(b, s + 2).is_ascii_digit()
         && at(b, s + 3).is_ascii_digit())
     {
         return None;
     }
-    // Collect alphanumerics, allowing single spaces after groups of four.
+    // One case throughout (`DE89 …` or `de89 …`), one separator between groups of four.
+    let lower = b[s].is_ascii_lowercase();
+    if at(b, s + 1).is_ascii_lowercase() != lower {
+        return None;
+    }
+    let letter = |c: u8| {
+        if lower {
+            c.is_ascii_lowercase()
+        } else {
+            c.is_ascii_uppercase()
+        }
+    };
+    let mut sep = 0u8;
+    // Collect alphanumerics, allowing a single space or dash after groups of four.
     let mut compact: Vec<u8> = Vec::with_capacity(34);
     let mut ends: Vec<(usize, usize)> = Vec::new(); // (compact len, byte end) at group ends
     let mut i = s;
     let mut group = 0;
     while i < b.len() && compact.len() < 34 {
         let c = b[i];
-        if c.is_ascii_uppercase() || c.is_ascii_digit() {
-            compact.push(c);
+        if letter(c) || c.is_ascii_digit() {
+            compact.push(c.to_ascii_uppercase());
             group += 1;
             i += 1;
-        } else if c == b' '
+        } else if matches!(c, b' ' | b'-')
+            && (sep == 0 || sep == c)
             && group == 4
-            && (at(b, i + 1).is_ascii_uppercase() || at(b, i + 1).is_ascii_digit())
+            && (letter(at(b, i + 1)) || at(b, i + 1).is_ascii_digit())
         {
+            sep = c;
             ends.push((compact.len(), i));
             group = 0;
             i += 1;

@@ -4,6 +4,45 @@
 use super::{at, is_alnum, prev};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+/// The prefix length after an address (`/24`), if one follows at `end`.
+fn prefix_len(b: &[u8], end: usize) -> Option<u32> {
+    if at(b, end) != b'/' {
+        return None;
+    }
+    let digits = b[end + 1..]
+        .iter()
+        .take(3)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if digits == 0 || at(b, end + 1 + digits).is_ascii_alphanumeric() {
+        return None;
+    }
+    std::str::from_utf8(&b[end + 1..end + 1 + digits])
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// Addresses that identify no one: a network written with its prefix length and no host
+/// bits (`10.0.0.0/8`; `10.1.2.3/24` is a host's address), a network or wildcard address (`10.1.0.0`, `0.0.0.255`), multicast
+/// (`224.0.0.251`) and the well-known public resolvers (`8.8.8.8`, `1.1.1.1`, `9.9.9.9`).
+pub(crate) fn identifies_no_one(b: &[u8], end: usize, addr: Ipv4Addr) -> bool {
+    let o = addr.octets();
+    prefix_len(b, end).is_some_and(|n| n < 32 && u32::from(addr) << n == 0)
+        || o[3] == 0
+        || o[0] == 0
+        || addr.is_multicast()
+        || matches!(
+            o,
+            [8, 8, 8, 8]
+                | [8, 8, 4, 4]
+                | [1, 1, 1, 1]
+                | [1, 0, 0, 1]
+                | [9, 9, 9, 9]
+                | [149, 112, 112, 112]
+        )
+}
+
 /// Is the dotted quad at `s..end` a version, a section number or a netmask rather than
 /// an address? A word before it that announces one (`version`, `FileVersion`, `OID`,
 /// `section`), a product before a `/` (`Chrome/156.0.0.0`, `Edg/…`), a `-` glued before
@@ -33,7 +72,19 @@ pub(crate) fn version_context(b: &[u8], s: usize, end: usize, addr: Ipv4Addr) ->
     while i > 0 && b[i - 1].is_ascii_alphabetic() && word_end - i < 32 {
         i -= 1;
     }
-    let w = &b[i..word_end];
+    let mut w = &b[i..word_end];
+    // `upgraded to 3.10.2.4`: the word before a preposition.
+    if w.eq_ignore_ascii_case(b"to") || w.eq_ignore_ascii_case(b"from") {
+        let mut k = i;
+        while k > 0 && b[k - 1] == b' ' {
+            k -= 1;
+        }
+        let e2 = k;
+        while k > 0 && b[k - 1].is_ascii_alphabetic() && e2 - k < 32 {
+            k -= 1;
+        }
+        w = &b[k..e2];
+    }
     let ends_with = |v: &[u8]| w.len() >= v.len() && w[w.len() - v.len()..].eq_ignore_ascii_case(v);
     let named = ends_with(b"version")
         || [
@@ -57,6 +108,18 @@ pub(crate) fn version_context(b: &[u8], s: usize, end: usize, addr: Ipv4Addr) ->
             b"netmask",
             b"mask",
             b"subnet",
+            b"clause",
+            b"table",
+            b"figure",
+            b"fig",
+            b"step",
+            b"sec",
+            b"nuget",
+            b"assembly",
+            b"upgraded",
+            b"updated",
+            b"installed",
+            b"downgraded",
         ]
         .iter()
         .any(|v| w.eq_ignore_ascii_case(v));
@@ -121,7 +184,12 @@ pub(crate) fn ipv6(text: &str, s: usize) -> Option<(usize, usize)> {
             fin = k;
         }
     }
-    if addr.is_loopback() || addr.is_unspecified() {
+    // Loopback, unspecified, multicast (`ff02::fb`) and a prefix (`fd00::/8`) name no host.
+    if addr.is_loopback()
+        || addr.is_unspecified()
+        || addr.segments()[0] >> 8 == 0xFF
+        || prefix_len(b, fin).is_some_and(|n| n < 128 && u128::from(addr) << n == 0)
+    {
         return None;
     }
     Some((st, fin))

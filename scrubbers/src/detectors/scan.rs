@@ -9,10 +9,10 @@ use crate::kind::Kind;
 
 const F_DIGIT: u8 = 1;
 const F_HEX: u8 = 2;
-const F_UPPER: u8 = 4;
+const F_LETTER: u8 = 4;
 
 /// What a word's first byte can start: digits (numbers), hex letters (short hex groups of
-/// MACs and IPv6 addresses), uppercase letters (IBANs).
+/// MACs and IPv6 addresses), letters (IBANs, in either case).
 static FIRST: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -24,8 +24,8 @@ static FIRST: [u8; 256] = {
             if c.is_ascii_hexdigit() {
                 t[i] |= F_HEX;
             }
-            if c.is_ascii_uppercase() {
-                t[i] |= F_UPPER;
+            if c.is_ascii_alphabetic() {
+                t[i] |= F_LETTER;
             }
         }
         i += 1;
@@ -48,13 +48,13 @@ fn worth_visiting(classes: &ByteClasses<'_>, hot: &[u64], w: usize) -> u64 {
     let blk = classes.block(w);
     let nxt = classes.block(w + 1);
     let wide = |x: u64, y: u64| u128::from(x) | u128::from(y) << 64;
-    let (digit, upper, trigger) = (
+    let (digit, letter, trigger) = (
         wide(blk.digit, nxt.digit),
-        wide(blk.upper, nxt.upper),
+        wide(blk.alnum & !blk.digit, nxt.alnum & !nxt.digit),
         wide(blk.trigger, nxt.trigger),
     );
-    // IBANs: two uppercase letters, then two digits.
-    let iban = upper & upper >> 1 & digit >> 2 & digit >> 3;
+    // IBANs: two letters, then two digits.
+    let iban = letter & letter >> 1 & digit >> 2 & digit >> 3;
     // MAC and IPv6 groups that start with a hex letter: a word of at most 4 bytes followed
     // by `:` or `-` (here: a word start with any trigger byte 1 to 4 bytes after it).
     let short = trigger >> 1 | trigger >> 2 | trigger >> 3 | trigger >> 4;
@@ -168,12 +168,17 @@ fn find_visiting<const EVERY_WORD: bool>(
                 } else {
                     numeric(text, s, we, out)
                 }
-            } else if first & F_HEX != 0 && we - s <= 4 && matches!(at(b, we), b':' | b'-') {
-                numeric(text, s, we, out)
-            } else if first & F_UPPER != 0 && we - s >= 4 {
-                iban::iban(b, s, out)
             } else {
-                None
+                // A short hex word before `:`, `-` or `.` may start a MAC or IPv6 address;
+                // a word of letters and digits, an IBAN (`DE89-3704-…` is both shapes).
+                let mut found = None;
+                if first & F_HEX != 0 && we - s <= 4 && matches!(at(b, we), b':' | b'-' | b'.') {
+                    found = numeric(text, s, we, out);
+                }
+                if found.is_none() && first & F_LETTER != 0 && we - s >= 4 {
+                    found = iban::iban(b, s, out);
+                }
+                found
             };
             if let Some(end) = found {
                 i = end;
@@ -228,6 +233,12 @@ fn numeric(text: &str, s: usize, we: usize, out: &mut Vec<Cand>) -> Option<usize
             return Some(end);
         }
     }
+    if at(b, s + 4) == b'.' {
+        if let Some(end) = mac::dotted_mac(b, s) {
+            out.push(cand(s, end, Kind::MAC_ADDRESS, "mac_address", PRIO_PII));
+            return Some(end);
+        }
+    }
     if at(b, we) == b':' || p == b':' {
         if let Some((st, end)) = ip::ipv6(text, s) {
             out.push(cand(st, end, Kind::IPV6, "ipv6", PRIO_PII));
@@ -242,6 +253,7 @@ fn numeric(text: &str, s: usize, we: usize, out: &mut Vec<Cand>) -> Option<usize
             if addr.is_loopback()
                 || addr.is_unspecified()
                 || addr.is_broadcast()
+                || ip::identifies_no_one(b, end, addr)
                 || ip::version_context(b, s, end, addr)
             {
                 return Some(end);
