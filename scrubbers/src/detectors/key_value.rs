@@ -481,6 +481,41 @@ pub(crate) fn user_flag(text: &str, dash: usize, out: &mut Vec<Cand>) {
         }
         return;
     }
+    // Tools whose password flag is a short one: `redis-cli -a x`, `sqlcmd -P x`,
+    // `openssl … -k x`, `ssh-keygen -N x`, `sshpass -p x`.
+    const SHORT_FLAGS: &[(&[u8], &[u8])] = &[
+        (b"-a ", b"redis-cli"),
+        (b"-P ", b"sqlcmd"),
+        (b"-k ", b"openssl"),
+        (b"-N ", b"ssh-keygen"),
+        (b"-p ", b"sshpass"),
+    ];
+    if let Some((flag, _)) = SHORT_FLAGS.iter().find(|(flag, tool)| {
+        rest.starts_with(flag) && {
+            let line = b[..dash]
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |p| p + 1);
+            memchr::memmem::find(&b[line..dash], tool).is_some()
+        }
+    }) {
+        let key = KeyClass {
+            kind: Kind::PASSWORD,
+            weak: false,
+        };
+        if let Some((vs, ve, site)) =
+            value_span(text, dash + flag.len(), &key, ValueSite::default())
+        {
+            let at = ValueContext {
+                query: false,
+                quoted: site.quoted,
+            };
+            if is_secret_value(&key, &text[vs..ve], at) {
+                out.push(cand(vs, ve, Kind::PASSWORD, "key_value", PRIO_KV));
+            }
+        }
+        return;
+    }
     let skip = if rest.starts_with(b"-u ") {
         3
     } else if rest.starts_with(b"--user ") || rest.starts_with(b"--user=") {
@@ -539,8 +574,23 @@ pub(crate) fn ends_in_secret_noun(b: &[u8], ie: usize) -> bool {
     let words: &[&[u8]] = match [b[e - 2] | 0x20, b[e - 1] | 0x20] {
         [b'w', b'd'] => &[b"pwd", b"passwd"],
         [b'r', b'd'] => &[b"password"],
-        [b'i', b'd'] => &[b"sessionid", b"sid"],
-        [b's', b'e'] => &[b"passphrase", b"secret_key_base", b"secretkeybase"],
+        [b'i', b'd'] => {
+            // `…key_id` (`private_key_id`), with any separator or none.
+            let mut k = e - 2;
+            while k > 0 && matches!(b[k - 1], b'_' | b'-' | b'.') {
+                k -= 1;
+            }
+            if k >= 3 && b[k - 3..k].eq_ignore_ascii_case(b"key") {
+                return true;
+            }
+            &[b"sessionid", b"sid"]
+        }
+        [b's', b'e'] => &[
+            b"passphrase",
+            b"phrase",
+            b"secret_key_base",
+            b"secretkeybase",
+        ],
         [b'i', b'e'] => &[b"cookie"],
         [b't', b'h'] => &[b"auth"],
         [b'a', b'l'] => &[b"credential"],
@@ -698,9 +748,40 @@ pub(crate) fn key_value(
         connection_string: prev(b, is) == b';',
         quoted: false,
     };
-    let Some((vs, ve, site)) = value_span(text, j, &key, at_value) else {
+    // `auth=("admin", "…")`: a tuple of user and password.
+    let mut j = j;
+    let mut tuple = false;
+    {
+        let mut t = j;
+        while at(b, t) == b' ' {
+            t += 1;
+        }
+        if at(b, t) == b'(' && matches!(at(b, t + 1), b'"' | b'\'') {
+            j = t + 1;
+            tuple = true;
+        }
+    }
+    let Some((mut vs, mut ve, site)) = value_span(text, j, &key, at_value) else {
         return;
     };
+    // `NetworkCredential("svc", "…")`, `SetBasicAuth("admin", "…")`: in a call or tuple of
+    // several string literals, the last one is the password.
+    let mut key = key;
+    if (tuple || at(b, ie) == b'(') && site.quoted {
+        let mut last = None;
+        let mut k = ve;
+        while let Some((s2, e2)) = next_literal(b, k) {
+            last = Some((s2, e2));
+            k = e2;
+        }
+        if let Some((s2, e2)) = last {
+            (vs, ve) = (s2, e2);
+            key = KeyClass {
+                kind: Kind::PASSWORD,
+                weak: false,
+            };
+        }
+    }
     let value = &text[vs..ve];
     // Already scrubbed (or glued to something that was): leave it alone, so a second pass
     // never judges a value that the first pass saw without the placeholder.
@@ -752,7 +833,12 @@ pub(crate) fn key_value(
             .bytes()
             .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
             .count();
-        if name > 0 && value.as_bytes().get(name) == Some(&b'=') {
+        // (Base64 padding, `…LQ==`, is no inner key.)
+        let inner_key = name > 0
+            && name <= 24
+            && value.as_bytes().get(name) == Some(&b'=')
+            && !matches!(value.as_bytes().get(name + 1), None | Some(b'='));
+        if inner_key {
             return;
         }
     }
@@ -1060,6 +1146,31 @@ fn value_span(
         (vs, k)
     };
     (vs < ve && text.is_char_boundary(vs) && text.is_char_boundary(ve)).then_some((vs, ve, site))
+}
+
+/// The next string literal argument after a literal that closes at `close` (`"a", "b"`):
+/// its content's span, if a `,` and a quoted literal follow on the same line.
+fn next_literal(b: &[u8], close: usize) -> Option<(usize, usize)> {
+    let mut k = close + 1;
+    while at(b, k) == b' ' {
+        k += 1;
+    }
+    if at(b, k) != b',' {
+        return None;
+    }
+    k += 1;
+    while at(b, k) == b' ' {
+        k += 1;
+    }
+    let q = at(b, k);
+    if !matches!(q, b'"' | b'\'') {
+        return None;
+    }
+    let s = k + 1;
+    let len = b[s..(s + 512).min(b.len())]
+        .iter()
+        .position(|&c| c == q || c == b'\n')?;
+    (b[s + len] == q && len > 0).then_some((s, s + len))
 }
 
 /// Does a query parameter (`name=`) start at `i`?

@@ -158,6 +158,9 @@ pub(crate) fn classify_key(ident: &str) -> Option<KeyClass> {
         b"password" | b"passwd" | b"pwd" | b"pass" | b"passphrase" | b"pw" => {
             strong(Kind::PASSWORD)
         }
+        b"phrase" if prev == b"pass" => strong(Kind::PASSWORD),
+        // GCP service-account JSON: `"private_key_id": "<40 hex>"`.
+        b"id" if prev == b"key" && has(b"private") => strong(Kind::SECRET),
         b"secret" if has(b"aws") => strong(Kind::AWS_SECRET_KEY),
         b"secret" | b"credentials" | b"credential" | b"creds" => strong(Kind::SECRET),
         // Rails' `secret_key_base`.
@@ -192,7 +195,8 @@ pub(crate) fn classify_key(ident: &str) -> Option<KeyClass> {
         l if l.ends_with(b"apikey") => strong(Kind::API_KEY),
         l if l.ends_with(b"secretkey")
             || l.ends_with(b"privatekey")
-            || l.ends_with(b"accesskey") =>
+            || l.ends_with(b"accesskey")
+            || l.ends_with(b"accountkey") =>
         {
             strong(Kind::SECRET)
         }
