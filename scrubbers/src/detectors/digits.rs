@@ -333,7 +333,8 @@ fn classify_digits(
         // whose last group is short (`555-0199-01`, `RMA 7700-1234-55`).
         let small_numbers = ng >= 5 && !trunk && groups.iter().all(|&g| g <= 2);
         let part_number = ng >= 3 && groups[0] >= 3 && groups[ng - 1] <= 2;
-        let product = !phone_context(b, start) && product_context(b, start);
+        // (Looked at only where the groups would otherwise make a phone number.)
+        let product = || !phone_context(b, start) && product_context(b, start);
         let grouped = (9..=max_d).contains(&d)
             && (ng >= 3 || (ng == 2 && (trunk || paren || seps_used & 8 != 0)))
             // Brazil's `(11) 98765-4321`: a five-digit group after an area code.
@@ -346,7 +347,7 @@ fn classify_digits(
             && !check_digit
             && !small_numbers
             && !part_number
-            && !product
+            && !product()
             && dotted_ok;
         contiguous || grouped
     };
@@ -433,12 +434,22 @@ fn phone_context(b: &[u8], start: usize) -> bool {
     ];
     // Whole words only: `callback`, `telemetry`, `cancelled` and `dialog` are no cues.
     // The longer words may start a longer one (`phone_number`, `mobiles`).
-    WORDS.iter().any(|w| {
-        ctx.windows(w.len()).enumerate().any(|(p, x)| {
-            let before_ok = p == 0 || !ctx[p - 1].is_ascii_alphabetic();
-            let after = ctx.get(p + w.len()).copied().unwrap_or(b' ');
-            let after_ok = w.len() >= 5 || !after.is_ascii_alphabetic();
-            before_ok && after_ok && x.eq_ignore_ascii_case(w)
+    // One pass over the window's word starts, comparing only words that begin there.
+    (0..ctx.len()).any(|p| {
+        if p > 0 && ctx[p - 1].is_ascii_alphabetic() {
+            return false;
+        }
+        let first = ctx[p] | 0x20;
+        WORDS.iter().any(|w| {
+            (w[0] | 0x20) == first
+                && ctx.len() - p >= w.len()
+                && ctx[p..p + w.len()].eq_ignore_ascii_case(w)
+                && (w.len() >= 5
+                    || !ctx
+                        .get(p + w.len())
+                        .copied()
+                        .unwrap_or(b' ')
+                        .is_ascii_alphabetic())
         })
     })
 }

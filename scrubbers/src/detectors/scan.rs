@@ -172,7 +172,14 @@ fn find_visiting<const EVERY_WORD: bool>(
                 // A short hex word before `:`, `-` or `.` may start a MAC or IPv6 address;
                 // a word of letters and digits, an IBAN (`DE89-3704-…` is both shapes).
                 let mut found = None;
-                if first & F_HEX != 0 && we - s <= 4 && matches!(at(b, we), b':' | b'-' | b'.') {
+                let hex_group = first & F_HEX != 0
+                    && we - s <= 4
+                    && (matches!(at(b, we), b':' | b'-')
+                        // Cisco's `b827.eb4f.2c11`: four hex digits on both sides of a dot.
+                        || (we - s == 4
+                            && at(b, we) == b'.'
+                            && (we + 1..we + 5).all(|k| at(b, k).is_ascii_hexdigit())));
+                if hex_group {
                     found = numeric(text, s, we, out);
                 }
                 if found.is_none() && first & F_LETTER != 0 && we - s >= 4 {
