@@ -59,7 +59,7 @@ pub(crate) fn url_credentials(text: &str, pos: usize, out: &mut Vec<Cand>) {
     }
     // `${REDIS_PASSWORD}`, `$PASS`, `%DB_PW%` and the literal word `password` are
     // stand-ins, not passwords.
-    let stand_in = pass.starts_with(['$', '%', '{', '<'])
+    let stand_in = is_reference(pass.as_bytes())
         || ["password", "passwd", "pass", "pwd", "secret"]
             .iter()
             .any(|w| w.eq_ignore_ascii_case(pass))
@@ -73,6 +73,22 @@ pub(crate) fn url_credentials(text: &str, pos: usize, out: &mut Vec<Cand>) {
             PRIO_STRUCTURED,
         ));
     }
+}
+
+/// Is the whole password a reference to one: `$NAME`, `${…}`, `$(…)`, `%NAME%`, `{…}`,
+/// `<…>`? (A password may start with `$` or `%`: `$FNCp*tFbi86qr!` is one.)
+fn is_reference(p: &[u8]) -> bool {
+    let ident =
+        |b: &[u8]| !b.is_empty() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    let wrapped = |open: &[u8], close: u8| {
+        p.len() > open.len() && p.starts_with(open) && p[p.len() - 1] == close
+    };
+    (p.first() == Some(&b'$') && ident(&p[1..]))
+        || (p.len() > 2 && p[0] == b'%' && p[p.len() - 1] == b'%' && ident(&p[1..p.len() - 1]))
+        || wrapped(b"${", b'}')
+        || wrapped(b"$(", b')')
+        || wrapped(b"{", b'}')
+        || wrapped(b"<", b'>')
 }
 
 /// Webhook URLs whose path is the secret: host (ending right before a `/`), then path.
