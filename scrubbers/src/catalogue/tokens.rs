@@ -3,7 +3,7 @@
 //! Row format, one per line, columns separated by spaces (`#` starts a comment line):
 //!
 //! ```text
-//! kind          rule                 prefixes     body               check         [ctx=a,b]
+//! kind          rule                 prefixes     body               check         [ctx=a,b | infix=I]
 //! github_token  github_classic_pat   ghp_         [A-Za-z0-9]{36}    github_crc32
 //! ```
 //!
@@ -11,9 +11,14 @@
 //!   at least two bytes long; the token starts at a word start. `-` for context rows.
 //! - `body`: a regex for what follows the prefix; the token must end where the body ends
 //!   (the next byte is not ASCII alphanumeric).
-//! - `check`: `-`, `mixed` (two of digit/upper/lower), `digit`, or `github_crc32`.
+//! - `check`: `-`, `mixed` (two of digit/upper/lower), `digit`, `github_crc32`, or
+//!   `discord_id` (the part before the first `.` is the base64 of a 17–20 digit id).
 //! - `ctx=`: for rows without a prefix: keywords that a secret-naming key must contain
 //!   for a value matching `body` to be reported as this row's kind.
+//! - `infix=`: for rows without a prefix whose fixed part sits inside the token (Azure's
+//!   `Q~`, Terraform's `.atlasv1.`): `body` is then the whole token, found wherever the
+//!   infix is. The infix holds a `~` (the anchor pass dispatches on it) or is a `.` and a
+//!   word (found from the word's start, as prefixes are).
 
 use std::sync::{LazyLock, OnceLock};
 
@@ -40,6 +45,9 @@ pub(crate) enum Check {
     /// GitHub's CRC32 tail (the last six characters are the base62 CRC32 of the rest);
     /// a body failing it is still taken when it has digits and both cases.
     GithubCrc32,
+    /// Discord's bot tokens: the first `.`-separated part is the unpadded base64url of the
+    /// bot's numeric user id (17–20 digits).
+    DiscordId,
 }
 
 /// One vendor-token row.
@@ -56,6 +64,8 @@ pub(crate) struct TokenRow {
     body: OnceLock<Option<Regex>>,
     pub check: Check,
     pub ctx: Vec<&'static str>,
+    /// The fixed part inside the token, for infix rows.
+    pub infix: Option<&'static str>,
 }
 
 /// The parsed rows and the tables the scanner dispatches on.
@@ -74,6 +84,8 @@ pub(crate) struct TokenTable {
     ctx_keywords: Vec<Vec<(&'static [u8], usize)>>,
     /// For each first byte of a context keyword, the set of its second bytes.
     ctx_pairs: Box<[[u64; 4]; 256]>,
+    /// `(infix, offset of its `~`, row)` of the rows dispatched on `~`.
+    infixes: Vec<(&'static [u8], usize, usize)>,
 }
 
 /// The one token table, built from the row files on first use.
@@ -148,10 +160,23 @@ impl TokenTable {
                     "mixed" => Check::Mixed,
                     "digit" => Check::Digit,
                     "github_crc32" => Check::GithubCrc32,
+                    "discord_id" => Check::DiscordId,
                     other => return Err(at(&format!("unknown check {other}"))),
                 };
                 let mut ctx = Vec::new();
+                let mut infix = None;
                 for extra in &cols[5..] {
+                    if let Some(i) = extra.strip_prefix("infix=") {
+                        let dot_word = i.len() >= 4
+                            && i.starts_with('.')
+                            && i.as_bytes()[1].is_ascii_alphabetic()
+                            && i.as_bytes()[2..4].iter().all(u8::is_ascii_alphanumeric);
+                        if !(i.contains('~') || dot_word) || infix.is_some() {
+                            return Err(at("an infix= holds a ~ or is . and a word, once per row"));
+                        }
+                        infix = Some(i);
+                        continue;
+                    }
                     match extra.strip_prefix("ctx=") {
                         Some(list) => {
                             for word in list.split(',') {
@@ -166,8 +191,11 @@ impl TokenTable {
                         None => return Err(at(&format!("unknown column {extra}"))),
                     }
                 }
-                if prefixes.is_empty() == ctx.is_empty() {
-                    return Err(at("a row has either prefixes or ctx= keywords"));
+                let anchors = usize::from(!prefixes.is_empty())
+                    + usize::from(!ctx.is_empty())
+                    + usize::from(infix.is_some());
+                if anchors != 1 {
+                    return Err(at("a row has one of prefixes, ctx= keywords or an infix="));
                 }
                 let kind = match kinds.iter().find(|k| k.name() == kind_name) {
                     Some(k) => k.clone(),
@@ -200,6 +228,7 @@ impl TokenTable {
                     body: OnceLock::new(),
                     check,
                     ctx,
+                    infix,
                 });
             }
         }
@@ -208,7 +237,23 @@ impl TokenTable {
         let mut buckets: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
         let mut ctx_keywords: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
         let mut ctx_pairs = Box::new([[0u64; 4]; 256]);
+        let mut infixes: Vec<(&'static [u8], usize, usize)> = Vec::new();
         for (r, row) in rows.iter().enumerate() {
+            if let Some(infix) = row.infix {
+                let (c, infix) = (infix.as_bytes()[0], infix.as_bytes());
+                if c == b'.' {
+                    // `.word…`: a prefix at the word's start; `token_at` walks back.
+                    let p = &infix[1..];
+                    pairs[usize::from(p[0])][usize::from(p[1] >> 6)] |= 1 << (p[1] & 63);
+                    let h = triple_hash(p[0], p[1], p[2]);
+                    triples[h / 64] |= 1 << (h % 64);
+                    buckets[usize::from(p[0])].push((p, r));
+                    continue;
+                }
+                let at = infix.iter().position(|&c| c == b'~');
+                infixes.push((infix, at.expect("checked when parsed"), r));
+                continue;
+            }
             for c in &row.ctx {
                 let k = c.as_bytes();
                 ctx_keywords[usize::from(k[0])].push((k, r));
@@ -241,6 +286,7 @@ impl TokenTable {
             buckets,
             ctx_keywords,
             ctx_pairs,
+            infixes,
         })
     }
 
@@ -263,6 +309,12 @@ impl TokenTable {
         }
         let h = triple_hash(b[i], second, b.get(i + 2).copied().unwrap_or(0));
         self.triples[h / 64] >> (h % 64) & 1 != 0
+    }
+
+    /// The `(infix, offset of its `~`, row)` triples of the rows found from a `~`.
+    #[inline]
+    pub(crate) fn tilde_infixes(&self) -> &[(&'static [u8], usize, usize)] {
+        &self.infixes
     }
 
     /// The `(prefix, row)` pairs whose prefix starts with byte `c`, longest first.
@@ -303,7 +355,7 @@ impl TokenTable {
         rows[..n].sort_unstable();
         rows[..n].iter().map(|&r| &self.rows[r]).find(|row| {
             row.body_len(value.as_bytes()) == Some(value.len())
-                && row.check.passes(value.as_bytes())
+                && row.check.passes(value.as_bytes(), 0)
                 && !crate::detectors::vendor::is_placeholder_body(value.as_bytes())
         })
     }
@@ -378,7 +430,9 @@ impl TokenRow {
 
 impl Check {
     /// Does `body` pass this check?
-    pub(crate) fn passes(self, body: &[u8]) -> bool {
+    /// Does `token` (its body from `body_from`, after the prefix) pass?
+    pub(crate) fn passes(self, token: &[u8], body_from: usize) -> bool {
+        let body = &token[body_from..];
         let digit = body.iter().any(u8::is_ascii_digit);
         let upper = body.iter().any(u8::is_ascii_uppercase);
         let lower = body.iter().any(u8::is_ascii_lowercase);
@@ -387,8 +441,42 @@ impl Check {
             Check::Mixed => u8::from(digit) + u8::from(upper) + u8::from(lower) >= 2,
             Check::Digit => digit,
             Check::GithubCrc32 => (digit && upper && lower) || github_crc32_ok(body),
+            Check::DiscordId => discord_id_ok(token),
         }
     }
+}
+
+/// Is the part of `token` before its first `.` the unpadded base64url of 17–20 digits?
+fn discord_id_ok(token: &[u8]) -> bool {
+    let head = token.split(|&c| c == b'.').next().unwrap_or(token);
+    // 17–20 bytes are 23–27 base64 characters; a 4-character group decodes to 3 bytes.
+    if !(23..=27).contains(&head.len()) || head.len() % 4 == 1 {
+        return false;
+    }
+    let sextet = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'-' => Some(62),
+        b'_' => Some(63),
+        _ => None,
+    };
+    let mut bits = 0u32;
+    let mut n = 0;
+    for &c in head {
+        let Some(v) = sextet(c) else {
+            return false;
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            if !((bits >> n) as u8).is_ascii_digit() {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// GitHub's token checksum: the last six characters are the CRC32 of the characters before
@@ -446,7 +534,10 @@ mod tests {
             ("k r 1a [a-z]+ -", "ASCII letter"),
             ("k r ab_ [a-z+ -", "body regex"),
             ("k r ab_ [a-z]+ nope", "unknown check"),
-            ("k r - [a-z]+ -", "either prefixes"),
+            ("k r - [a-z]+ -", "one of prefixes"),
+            ("k r ab_ [a-z]+ - infix=.xyz.", "one of prefixes"),
+            ("k r - [a-z]+ - infix=ab", "holds a ~"),
+            ("k r - [a-z]+ - infix=a.b", "holds a ~"),
             ("k r ab_ [a-z]+ -\nk r cd_ [a-z]+ -", "declared twice"),
         ] {
             let err = TokenTable::parse(&[("t.tsv", bad)]).err().unwrap();
@@ -471,6 +562,18 @@ mod tests {
         body[0] = b'b';
         assert!(!github_crc32_ok(&body));
         // All lowercase, wrong checksum: not a token.
-        assert!(!Check::GithubCrc32.passes(b"abcdefghijklmnopqrstuvwxyzabcdefghij"));
+        assert!(!Check::GithubCrc32.passes(b"abcdefghijklmnopqrstuvwxyzabcdefghij", 0));
+    }
+
+    #[test]
+    fn discord_ids_are_base64_digits() {
+        // base64url("984710422264958674"), then the timestamp and HMAC parts.
+        let token = b"OTg0NzEwNDIyMjY0OTU4Njc0.GVF5Rq.XDiJKDrXoHKDrJTamNSWc1zXyIn";
+        assert!(Check::DiscordId.passes(token, 2));
+        // base64url("98471042226495867a"): one letter in the id.
+        assert!(!Check::DiscordId.passes(b"OTg0NzEwNDIyMjY0OTU4Njdh.GVF5Rq.XDiJKDrXoHKD", 2));
+        // 16 digits is too short for an id; 25 characters is no base64 length.
+        assert!(!Check::DiscordId.passes(b"OTg0NzEwNDIyMjY0OTU4.GVF5Rq.XDiJ", 2));
+        assert!(!Check::DiscordId.passes(b"OTg0NzEwNDIyMjY0OTU4Njc0M.GVF5Rq.XDiJ", 2));
     }
 }

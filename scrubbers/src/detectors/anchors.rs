@@ -66,7 +66,7 @@ static CLASS: [u8; 256] = {
         }
         if matches!(
             c,
-            b'@' | b':' | b'=' | b'-' | b'/' | b'\\' | b'[' | b',' | b'>' | b'|' | b'('
+            b'@' | b':' | b'=' | b'-' | b'/' | b'\\' | b'[' | b',' | b'>' | b'|' | b'(' | b'~'
         ) {
             t[i] = TRIGGER;
         }
@@ -251,13 +251,27 @@ fn find_with<const EVERY_SEPARATOR: bool>(
                 if tokens.may_start(b, i) {
                     if let Some(c) = vendor::token_at(tokens, b, i) {
                         st.next = c.end;
-                        st.claim(i, c.end);
+                        st.claim(c.start, c.end);
                         out.push(c);
                     }
                 }
                 continue;
             }
             if class & TRIGGER == 0 {
+                continue;
+            }
+            // Infix-row tokens dispatched on `~` (`abc8Q~…`); those whose infix is `.` and a
+            // word (`….atlasv1.…`) are found from that word's start, like prefixes.
+            if bytes[k] == b'~' {
+                if i >= st.next && i >= st.consumed {
+                    if let Some(c) = vendor::tilde_token_at(tokens, b, i) {
+                        if c.start >= st.consumed {
+                            st.next = c.end;
+                            st.claim(c.start, c.end);
+                            out.push(c);
+                        }
+                    }
+                }
                 continue;
             }
             match bytes[k] {

@@ -17,8 +17,8 @@ pub(crate) struct Block {
     pub digit: u64,
     /// ASCII uppercase letters.
     pub upper: u64,
-    /// `( , - . /`, `: ; < = > ? @`, `[ \` and `|`: a superset of the bytes that trigger
-    /// anchors.
+    /// `( , - . /`, `: ; < = > ? @`, `[ \`, `|` and `~`: a superset of the bytes that
+    /// trigger anchors.
     pub trigger: u64,
     /// Alphanumerics and `+ , - . / = _`: a superset of the characters of tokens.
     pub token: u64,
@@ -52,7 +52,7 @@ static BYTE_CLASS: [u8; 256] = {
         if c.is_ascii_uppercase() {
             k |= C_UPPER;
         }
-        if matches!(c, b'(' | b','..=b'/' | b':'..=b'@' | b'['..=b'\\' | b'|') {
+        if matches!(c, b'(' | b','..=b'/' | b':'..=b'@' | b'['..=b'\\' | b'|' | b'~') {
             k |= C_TRIGGER;
         }
         if matches!(c, b'+'..=b'/' | b'=' | b'_') {
@@ -121,7 +121,8 @@ mod sse2 {
                 | eq(v, b'(')
                 | in_range(v, b':', b'@')
                 | in_range(v, b'[', b'\\')
-                | eq(v, b'|');
+                | eq(v, b'|')
+                | eq(v, b'~');
             let token = alnum | in_range(v, b'+', b'/') | eq(v, b'=') | eq(v, b'_');
             let shift = 16 * j;
             out.alnum |= mask(alnum) << shift;

@@ -3,7 +3,7 @@
 //! alphabet or length, a body that fails its row's check, or a placeholder.
 
 use super::{cand, is_alnum, prev, Cand, PRIO_VENDOR};
-use crate::catalogue::TokenTable;
+use crate::catalogue::{TokenRow, TokenTable};
 
 /// The longest body a row's regex is shown (the longest documented token is far shorter).
 const MAX_BODY: usize = 1024;
@@ -34,6 +34,15 @@ fn token_shape_at(table: &TokenTable, b: &[u8], s: usize, placeholders: bool) ->
             continue;
         }
         let row = &table.rows()[r];
+        if row.infix.is_some() {
+            // The word of a `.word` infix: the token starts before its `.`.
+            if s > 0 && b[s - 1] == b'.' {
+                if let Some(c) = infix_token(row, b, s - 1, prefix.len() + 1) {
+                    return Some(c);
+                }
+            }
+            continue;
+        }
         let bs = s + prefix.len();
         let window = &b[bs..(bs + MAX_BODY).min(b.len())];
         let Some(len) = row.body_len(window) else {
@@ -44,10 +53,61 @@ fn token_shape_at(table: &TokenTable, b: &[u8], s: usize, placeholders: bool) ->
             continue;
         }
         let body = &b[bs..end];
-        if !row.check.passes(body) || (placeholders && is_placeholder_body(body)) {
+        if !row.check.passes(&b[s..end], prefix.len())
+            || (placeholders && is_placeholder_body(body))
+        {
             continue;
         }
         return Some(cand(s, end, row.kind.clone(), row.rule, PRIO_VENDOR));
+    }
+    None
+}
+
+/// How far before its infix an infix-row token may start.
+const MAX_INFIX_HEAD: usize = 64;
+
+/// A byte an infix-row token can hold.
+fn is_token_byte(c: u8) -> bool {
+    is_alnum(c) || matches!(c, b'_' | b'-' | b'.' | b'~')
+}
+
+/// The `~`-infix token (`abc8Q~…`) around the `~` at `i`, if any.
+pub(crate) fn tilde_token_at(table: &TokenTable, b: &[u8], i: usize) -> Option<Cand> {
+    table
+        .tilde_infixes()
+        .iter()
+        .find_map(|&(infix, offset, r)| {
+            let at = i.checked_sub(offset)?;
+            b[at..]
+                .starts_with(infix)
+                .then(|| infix_token(&table.rows()[r], b, at, infix.len()))
+                .flatten()
+        })
+}
+
+/// The token of infix row `row` whose infix (`len` bytes) is at `at`. The token starts at
+/// the start of the run of token bytes before the infix, or right after one of that
+/// run's separators (`app.<token>`).
+fn infix_token(row: &TokenRow, b: &[u8], at: usize, len: usize) -> Option<Cand> {
+    let mut run = at;
+    while run > 0 && at - run < MAX_INFIX_HEAD && is_token_byte(b[run - 1]) {
+        run -= 1;
+    }
+    let starts = std::iter::once(run)
+        .chain((run + 1..=at).filter(|&s| !is_alnum(b[s - 1]) && is_alnum(b[s])));
+    for s in starts {
+        let window = &b[s..(s + MAX_BODY).min(b.len())];
+        let Some(n) = row.body_len(window) else {
+            continue;
+        };
+        let end = s + n;
+        if end < at + len || is_alnum(b.get(end).copied().unwrap_or(0)) {
+            continue;
+        }
+        let token = &b[s..end];
+        if row.check.passes(token, 0) && !is_placeholder_body(token) {
+            return Some(cand(s, end, row.kind.clone(), row.rule, PRIO_VENDOR));
+        }
     }
     None
 }
