@@ -22,6 +22,8 @@ enum Anchor {
     Bearer,
     /// `IDENTIFIED BY`, `PASSWORD` followed by a space: SQL and `.netrc` forms.
     SpacedKey,
+    /// A Dockerfile `ENV` instruction at a line start (`ENV NPM_TOKEN abc…`).
+    DockerEnv,
     Home(home::Home),
     /// Index into [`WEBHOOKS`].
     Webhook(usize),
@@ -61,7 +63,7 @@ static CLASS: [u8; 256] = {
         if c.is_ascii_alphanumeric() {
             t[i] = ALNUM;
         }
-        if matches!(c, b'e' | b'b' | b'B' | b'i' | b'I' | b'p' | b'P') {
+        if matches!(c, b'e' | b'E' | b'b' | b'B' | b'i' | b'I' | b'p' | b'P') {
             t[i] |= WORD_ANCHOR;
         }
         if matches!(
@@ -86,6 +88,13 @@ fn word_anchor(b: &[u8], i: usize) -> Option<(usize, Anchor)> {
         // The second byte first: most words starting with these letters end here.
         b'i' | b'I' if at(b, i + 1) | 0x20 == b'd' => {
             (starts_with_ci(b, i, b"identified ")).then_some((10, Anchor::SpacedKey))
+        }
+        b'E' if at(b, i + 1) == b'N'
+            && at(b, i + 2) == b'V'
+            && at(b, i + 3) == b' '
+            && matches!(prev(b, i), 0 | b'\n') =>
+        {
+            Some((3, Anchor::DockerEnv))
         }
         b'p' | b'P' if at(b, i + 1) | 0x20 == b'a' => ["password ", "passwd "]
             .iter()
@@ -343,6 +352,20 @@ fn run(text: &str, s: usize, e: usize, anchor: Anchor, st: &mut Scan<'_, '_>, ou
         Anchor::Pem => pem::pem(text, s, out),
         Anchor::Jwt => jwt::jwt(text, st.classes, s, out),
         Anchor::SpacedKey => key_value::spaced_secret(text, s, e, out),
+        Anchor::DockerEnv => {
+            // `ENV KEY value` (the legacy form without `=`): the key names the value.
+            let mut is = e;
+            while at(b, is) == b' ' {
+                is += 1;
+            }
+            let mut ie = is;
+            while ie < b.len() && is_ident(b[ie]) && ie - is <= 64 {
+                ie += 1;
+            }
+            if at(b, ie) == b' ' && ends_in_secret_noun(b, ie) {
+                key_ident(text, is, ie, st, out);
+            }
+        }
         Anchor::Bearer => {
             jwt::bearer(text, st.classes, s, out);
             // The credential may be a vendor token, which names it better: let its prefix

@@ -1009,9 +1009,19 @@ fn separator(b: &[u8], is: usize, ie: usize) -> Option<(usize, bool)> {
         (b'-' | b'|', b' ' | b'\t', _, _) if spaced && line_key => j + 1,
         (b'-', b' ' | b'\t', _, _) if spaced => return Some((j + 1, true)),
         _ if cli_flag && spaced => j,
+        _ if spaced && docker_env_key(b, is) => j,
         _ => return None,
     };
     Some((sep, false))
+}
+
+/// Is the key at `is` the name of a Dockerfile `ENV` instruction (`ENV KEY value`)?
+fn docker_env_key(b: &[u8], is: usize) -> bool {
+    let mut k = is;
+    while k > 0 && b[k - 1] == b' ' {
+        k -= 1;
+    }
+    k < is && k >= 3 && &b[k - 3..k] == b"ENV" && (k == 3 || b[k - 4] == b'\n')
 }
 
 /// Calls that wrap a literal: `[]byte("…")`, `String::from("…")`, `Buffer.from('…')`.
