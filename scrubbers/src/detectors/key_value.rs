@@ -459,11 +459,50 @@ pub(crate) fn spaced_secret(text: &str, s: usize, e: usize, out: &mut Vec<Cand>)
     }
 }
 
+/// PowerShell's `ConvertTo-SecureString "…" -AsPlainText`: the literal before the flag
+/// (`dash`) is a password in clear.
+fn secure_string_literal(text: &str, dash: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let mut k = dash;
+    while k > 0 && b[k - 1] == b' ' {
+        k -= 1;
+    }
+    let q = prev(b, k);
+    if !matches!(q, b'"' | b'\'') || k < 2 {
+        return;
+    }
+    let ve = k - 1;
+    let Some(open) = b[ve.saturating_sub(256)..ve].iter().rposition(|&c| c == q) else {
+        return;
+    };
+    let vs = ve.saturating_sub(256) + open + 1;
+    let mut c = vs - 1;
+    while c > 0 && b[c - 1] == b' ' {
+        c -= 1;
+    }
+    if b[..c].ends_with(b"-String") {
+        c -= 7;
+        while c > 0 && b[c - 1] == b' ' {
+            c -= 1;
+        }
+    }
+    let call = b"convertto-securestring";
+    let named = c >= call.len() && b[c - call.len()..c].eq_ignore_ascii_case(call);
+    let variable = b.get(vs) == Some(&b'$');
+    if named && ve > vs && !variable {
+        out.push(cand(vs, ve, Kind::PASSWORD, "key_value", PRIO_KV));
+    }
+}
+
 /// `curl -u user:pass`, `--user user:pass`: the password after the first `:`; and
 /// `mysql -pPASSWORD` (the password glued to `-p`).
 pub(crate) fn user_flag(text: &str, dash: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let rest = &b[dash..];
+    if rest.len() >= 12 && rest[..12].eq_ignore_ascii_case(b"-asplaintext") {
+        secure_string_literal(text, dash, out);
+        return;
+    }
     if rest.starts_with(b"-p") && !matches!(at(b, dash + 2), b' ' | b'\t' | b'\n' | b'-' | 0) {
         let line = b[..dash]
             .iter()

@@ -176,7 +176,7 @@ pub(crate) fn classify_key(ident: &str) -> Option<KeyClass> {
         b"authorization" => strong(Kind::BEARER_TOKEN),
         // `AuthenticationHeaderValue("Bearer", "…")`
         b"bearer" if n == 1 => weak(Kind::BEARER_TOKEN),
-        b"auth" => weak(Kind::BEARER_TOKEN),
+        b"auth" | b"oauth" => weak(Kind::BEARER_TOKEN),
         b"key" => match prev {
             b"" => weak(Kind::SECRET),
             b"api" => strong(Kind::API_KEY),
