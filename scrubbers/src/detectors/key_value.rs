@@ -440,12 +440,23 @@ pub(crate) fn spaced_secret(text: &str, s: usize, e: usize, out: &mut Vec<Cand>)
         .map_or(0, |p| p + 1);
     let netrc = memchr::memmem::find(&b[line..s], b"machine ").is_some()
         || memchr::memmem::find(&b[line..s], b"login ").is_some();
-    if !(quoted || identified || netrc) {
-        return;
+    // In prose (`# bastion password rkS37D6dGBEX`, `password was …`) only a value that
+    // looks random counts: the key is weak there.
+    let prose = !(quoted || identified || netrc);
+    if prose {
+        for filler in [&b"was "[..], b"is ", b": "] {
+            if b[j..].starts_with(filler) {
+                j += filler.len();
+                break;
+            }
+        }
+        if matches!(at(b, j), b'\'' | b'"') {
+            return;
+        }
     }
     let key = KeyClass {
         kind: Kind::PASSWORD,
-        weak: false,
+        weak: prose,
     };
     let site = ValueSite::default();
     if let Some((vs, ve, site)) = value_span(text, j, &key, site) {
@@ -453,7 +464,11 @@ pub(crate) fn spaced_secret(text: &str, s: usize, e: usize, out: &mut Vec<Cand>)
             query: false,
             quoted: site.quoted,
         };
-        if is_secret_value(&key, &text[vs..ve], at) {
+        // A vendor token names itself better (found at its word start).
+        let tokens = token_table();
+        let vendor = tokens.may_start(b, vs)
+            && super::vendor::shaped_token_at(tokens, b, vs).is_some_and(|c| c.end >= ve);
+        if !vendor && is_secret_value(&key, &text[vs..ve], at) {
             out.push(cand(vs, ve, Kind::PASSWORD, "key_value", PRIO_KV));
         }
     }
