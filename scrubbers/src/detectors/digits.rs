@@ -342,11 +342,12 @@ fn classify_digits(
                 .iter()
                 .all(|&g| g <= 4 || (trunk && g <= 8) || (paren && g == 5))
             && !year_like
-            && !thousands
             && !equal_fours
             && !check_digit
             && !small_numbers
-            && !part_number
+            // Spanish `912 345 678` and Swiss `079 123 45 67` are shaped like thousands
+            // and part numbers: a phone word before them decides.
+            && (!(thousands || part_number) || phone_context(b, start))
             && !product()
             && dotted_ok;
         contiguous || grouped
@@ -413,6 +414,8 @@ fn phone_context(b: &[u8], start: usize) -> bool {
         b"number",
         b"mob",
         b"handy",
+        b"natel",
+        b"durchwahl",
         b"telefon",
         b"numero",
         b"n\xc3\xbamero",

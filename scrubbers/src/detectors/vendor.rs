@@ -155,8 +155,10 @@ pub(crate) fn is_placeholder_body(body: &[u8]) -> bool {
                 body.get(i + 1).is_some_and(|&n| n | 0x20 == w[1])
                     && body.len() - i >= w.len()
                     && body[i..i + w.len()].eq_ignore_ascii_case(w)
-                    // `XXX` turns up in random upper-case keys; a mask is longer.
+                    // `XXX` turns up in random upper-case keys; a mask is longer, and one
+                    // case (`xXX` is random).
                     && !(c == b'X' && body.get(i + 3) != Some(&b'X'))
+                    && !(c | 0x20 == b'x' && body[i..i + 3] != [c, c, c])
             }
         };
         if hit {
