@@ -104,6 +104,18 @@ fn word_anchor(b: &[u8], i: usize) -> Option<(usize, Anchor)> {
     }
 }
 
+/// `~name/` at `i`: a user's home (not `~/`, `~1`, or a `~` inside a word).
+fn tilde_home(b: &[u8], i: usize) -> bool {
+    if is_ident(prev(b, i)) || !at(b, i + 1).is_ascii_lowercase() {
+        return false;
+    }
+    let mut k = i + 1;
+    while k < b.len() && k - i <= 32 && (is_ident(b[k]) || matches!(b[k], b'.' | b'-')) {
+        k += 1;
+    }
+    at(b, k) == b'/'
+}
+
 pub(crate) fn starts_with_ci(b: &[u8], i: usize, p: &[u8]) -> bool {
     b.len() - i >= p.len() && b[i..i + p.len()].eq_ignore_ascii_case(p)
 }
@@ -150,7 +162,13 @@ fn trigger_anchor(b: &[u8], i: usize) -> Option<(usize, usize, Anchor)> {
         b'\\' => {
             let escaped: &[u8] = b"\\\\users\\\\";
             let plain: &[u8] = b"\\users\\";
-            if starts_with_ci(b, i, escaped) {
+            let xp: &[u8] = b"\\documents and settings\\";
+            let wsl: &[u8] = b"\\home\\";
+            if starts_with_ci(b, i, xp) {
+                Some((i, i + xp.len(), Anchor::Home(home::Home::UsersBackslash)))
+            } else if b[i..].starts_with(wsl) {
+                Some((i, i + wsl.len(), Anchor::Home(home::Home::WslShare)))
+            } else if starts_with_ci(b, i, escaped) {
                 Some((i, i + escaped.len(), Anchor::Home(home::Home::UsersEscaped)))
             } else {
                 starts_with_ci(b, i, plain).then_some((
@@ -279,6 +297,16 @@ fn find_with<const EVERY_SEPARATOR: bool>(
                             st.claim(c.start, c.end);
                             out.push(c);
                         }
+                    } else if tilde_home(b, i) {
+                        st.next = i + 1;
+                        run(
+                            text,
+                            i,
+                            i + 1,
+                            Anchor::Home(home::Home::Tilde),
+                            &mut st,
+                            out,
+                        );
                     }
                 }
                 continue;

@@ -1,4 +1,5 @@
-//! User names in home paths (`/home/x/`, `/Users/x/`, `C:\\Users\\x\\`), keeping the rest of the
+//! User names in home paths (`/home/x/`, `/Users/x/`, `C:\\Users\\x\\`, `~x/`, WSL shares,
+//! `C:\\Documents and Settings\\x\\`), keeping the rest of the
 //! path. Never takes shared or generic homes (`/Users/Shared`, `default`), variables or
 //! relative paths.
 
@@ -18,6 +19,10 @@ pub(crate) enum Home {
     UsersBackslash,
     /// `C:\\Users\\` (escaped in a string)
     UsersEscaped,
+    /// `\home\` in a WSL share (`\\wsl$\Ubuntu\home\x`, `\\wsl.localhost\…`)
+    WslShare,
+    /// `~x/` (the home of user `x`)
+    Tilde,
 }
 
 const GENERIC_HOMES: &[&str] = &[
@@ -71,6 +76,11 @@ pub(crate) fn home(text: &str, s: usize, e: usize, style: Home, out: &mut Vec<Ca
             drive_before(s) || (s >= 3 && drive_before(s - 1) && b[s - 1] == b'\\')
         }
         Home::UsersEscaped => drive_before(s),
+        Home::WslShare => {
+            let head = &b[s.saturating_sub(48)..s];
+            head.windows(5).any(|w| w.eq_ignore_ascii_case(b"\\\\wsl"))
+        }
+        Home::Tilde => true,
     };
     if !ok {
         return;
