@@ -1,5 +1,6 @@
-//! The encodings telemetry carries around personal data: percent-encoding
-//! (`jane.doe%40example.com`), `\u0040` and `\x40` escapes inside already serialised
+//! The encodings telemetry carries around personal data: percent-encoding, once or twice
+//! (`jane.doe%40example.com`, `%2540`), HTML character references (`&#64;`, `&commat;`),
+//! `\u0040` and `\x40` escapes inside already serialised
 //! strings, zero-width characters and fullwidth forms (`＠`, `．`). A text that holds any of
 //! them is also scanned in decoded form; findings there are mapped back to the encoded
 //! bytes, so the placeholder replaces the whole encoded span.
@@ -68,16 +69,34 @@ pub(crate) fn decode(text: &str) -> Option<Decoded> {
             }
         };
         let c = b[i];
-        if c == b'%' {
+        if c == b'&' {
+            if let Some((ch, len)) = html_reference(&b[i..]) {
+                push(&mut out, &mut units, ch, i, i + len);
+                changed = true;
+                i += len;
+                continue;
+            }
+        } else if c == b'%' {
             if let (Some(h), Some(l)) = (
                 b.get(i + 1).copied().and_then(hex),
                 b.get(i + 2).copied().and_then(hex),
             ) {
-                let v = h * 16 + l;
+                let mut v = h * 16 + l;
+                let mut len = 3;
+                // `%2540`: a `%` encoded again, as redirect parameters carry URLs.
+                if v == 0x25 {
+                    if let (Some(h), Some(l)) = (
+                        b.get(i + 3).copied().and_then(hex),
+                        b.get(i + 4).copied().and_then(hex),
+                    ) {
+                        v = h * 16 + l;
+                        len = 5;
+                    }
+                }
                 if (0x20..0x7F).contains(&v) {
-                    push(&mut out, &mut units, v as u8 as char, i, i + 3);
+                    push(&mut out, &mut units, v as u8 as char, i, i + len);
                     changed = true;
-                    i += 3;
+                    i += len;
                     continue;
                 }
             }
@@ -157,6 +176,36 @@ pub(crate) fn decode(text: &str) -> Option<Decoded> {
     changed.then_some(Decoded { text: out, units })
 }
 
+/// The printable ASCII character an HTML character reference at the start of `b` stands
+/// for (`&#64;`, `&#x40;`, `&commat;`, `&period;`, `&amp;`), and its length.
+fn html_reference(b: &[u8]) -> Option<(char, usize)> {
+    const NAMED: &[(&[u8], char)] = &[(b"&commat;", '@'), (b"&period;", '.'), (b"&amp;", '&')];
+    if let Some(&(name, ch)) = NAMED.iter().find(|(name, _)| b.starts_with(name)) {
+        return Some((ch, name.len()));
+    }
+    if b.get(1) != Some(&b'#') {
+        return None;
+    }
+    let (radix, from) = if matches!(b.get(2), Some(b'x' | b'X')) {
+        (16, 3)
+    } else {
+        (10, 2)
+    };
+    let digits = b[from..]
+        .iter()
+        .take(5)
+        .take_while(|c| c.is_ascii_hexdigit())
+        .count();
+    if digits == 0 || b.get(from + digits) != Some(&b';') {
+        return None;
+    }
+    let text = std::str::from_utf8(&b[from..from + digits]).ok()?;
+    let v = u32::from_str_radix(text, radix).ok()?;
+    (0x20..0x7F)
+        .contains(&v)
+        .then(|| (v as u8 as char, from + digits + 1))
+}
+
 /// Can `b` hold an encoding [`decode`] undoes? `%`, `\`, and the lead bytes of the
 /// invisible and fullwidth characters (`0xC2` soft hyphen, `0xE2` zero-width, `0xE3`
 /// ideographic space, `0xEF` fullwidth forms and BOM).
@@ -171,6 +220,9 @@ fn needs_decoding(b: &[u8]) -> bool {
         if hit {
             return true;
         }
+    }
+    if memchr::memchr_iter(b'&', b).any(|i| html_reference(&b[i..]).is_some()) {
+        return true;
     }
     memchr::memchr3_iter(0xE2, 0xC2, 0xE3, b).any(|i| {
         let seq = &b[i..(i + 3).min(b.len())];
@@ -219,5 +271,19 @@ mod tests {
         let d = decode(t).unwrap();
         assert_eq!(d.text, "jane@example.com");
         assert_eq!(d.original(0, d.text.len()), Some((0, t.len())));
+    }
+
+    #[test]
+    fn decodes_twice_encoded_and_html_references() {
+        let t = "u=jane%2540example.com";
+        let d = decode(t).unwrap();
+        assert_eq!(d.text, "u=jane@example.com");
+        let at = d.text.find('@').unwrap();
+        assert_eq!(d.original(at, at + 1), Some((6, 11)));
+        assert_eq!(decode("a&#64;b&#x2E;c&commat;d").unwrap().text, "a@b.c@d");
+        // Not references: no `;`, out of ASCII, unknown names.
+        for t in ["AT&T", "R&D &copy; 2024", "&#64 x", "&#8212;", "&#x;"] {
+            assert!(decode(t).is_none(), "{t}");
+        }
     }
 }

@@ -130,8 +130,8 @@ mod sse2 {
             out.upper |= mask(upper) << shift;
             out.trigger |= mask(trigger) << shift;
             out.token |= mask(token) << shift;
-            // High bit: non-ASCII; with `%` and `\\`, where an encoding can start.
-            *special |= move_mask_i8_m128i(v | eq(v, b'%') | eq(v, b'\\')) as u32;
+            // High bit: non-ASCII; with `%`, `&` and `\\`, where an encoding can start.
+            *special |= move_mask_i8_m128i(v | eq(v, b'%') | eq(v, b'&') | eq(v, b'\\')) as u32;
         }
         out
     }
@@ -146,7 +146,11 @@ fn classify(block: &[u8; 64], special: &mut u32) -> Block {
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        *special |= u32::from(block.iter().any(|&c| c == b'%' || c == b'\\' || c >= 0x80));
+        *special |= u32::from(
+            block
+                .iter()
+                .any(|&c| matches!(c, b'%' | b'&' | b'\\') || c >= 0x80),
+        );
         classify_bytewise(block)
     }
 }
@@ -163,7 +167,7 @@ pub(crate) struct ByteClasses<'t> {
     /// The last block's bytes, zero-padded.
     tail: [u8; 64],
     blocks: Vec<Block>,
-    /// Any `%`, `\\` or non-ASCII byte.
+    /// Any `%`, `&`, `\\` or non-ASCII byte.
     may_encode: bool,
 }
 
@@ -199,7 +203,7 @@ impl<'t> ByteClasses<'t> {
         }
     }
 
-    /// Does the text hold `%`, `\\` or a non-ASCII byte, where an encoding can start?
+    /// Does the text hold `%`, `&`, `\\` or a non-ASCII byte, where an encoding can start?
     #[inline]
     pub(crate) fn may_encode(&self) -> bool {
         self.may_encode
