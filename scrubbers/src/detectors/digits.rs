@@ -281,12 +281,16 @@ fn classify_digits(
         && (12..=19).contains(&d)
         // Cards have no extensions: an `x1` after one is just the next word.
         && sep_uniform
-        && matches!(uniform_sep, None | Some(b' ') | Some(b'-'))
+        // Dots only in the printed 4-4-4-4 layout (`4401.6112.4024.3403`).
+        && (matches!(uniform_sep, None | Some(b' ') | Some(b'-'))
+            || (uniform_sep == Some(b'.') && groups == [4, 4, 4, 4]))
     {
         let grouping_ok = ng == 1
             || (groups[..ng - 1].iter().all(|&g| g == 4) && groups[ng - 1] <= 4)
             || groups == [4, 6, 5]
-            || groups == [4, 6, 4];
+            || groups == [4, 6, 4]
+            // 13-digit Visa: `4622 1586 64539`.
+            || groups == [4, 4, 5];
         let maestro = d == 12
             && (digit_bytes.starts_with(b"50")
                 || (digit_bytes[0] == b'5' && (b'6'..=b'9').contains(&digit_bytes[1]))
