@@ -7,8 +7,9 @@
 //! github_token  github_classic_pat   ghp_         [A-Za-z0-9]{36}    github_crc32
 //! ```
 //!
-//! - `prefixes`: comma-separated, case-sensitive, each starting with an ASCII letter and
-//!   at least two bytes long; the token starts at a word start. `-` for context rows.
+//! - `prefixes`: comma-separated, case-sensitive, each starting with an ASCII letter (the
+//!   token starts at a word start) or `$` (crypt hashes: dispatched on the `$`) and at
+//!   least two bytes long. `-` for context rows.
 //! - `body`: a regex for what follows the prefix; the token must end where the body ends
 //!   (the next byte is not ASCII alphanumeric).
 //! - `check`: `-`, `mixed` (two of digit/upper/lower), `digit`, `github_crc32`, or
@@ -31,6 +32,7 @@ const ROW_FILES: &[(&str, &str)] = &[
     ("cloud.tsv", include_str!("tokens/cloud.tsv")),
     ("code.tsv", include_str!("tokens/code.tsv")),
     ("ai_saas.tsv", include_str!("tokens/ai_saas.tsv")),
+    ("crypt.tsv", include_str!("tokens/crypt.tsv")),
 ];
 
 /// An extra test on a token's body.
@@ -139,11 +141,12 @@ impl TokenTable {
                 } else {
                     cols[2].split(',').collect()
                 };
-                if prefixes
-                    .iter()
-                    .any(|p| p.len() < 2 || !p.as_bytes()[0].is_ascii_alphabetic())
-                {
-                    return Err(at("prefixes start with an ASCII letter and have 2+ bytes"));
+                if prefixes.iter().any(|p| {
+                    p.len() < 2 || !matches!(p.as_bytes()[0], b'A'..=b'Z' | b'a'..=b'z' | b'$')
+                }) {
+                    return Err(at(
+                        "prefixes start with an ASCII letter or $ and have 2+ bytes",
+                    ));
                 }
                 // Checked here, compiled on first use: most rows never see their prefix,
                 // and compiling all of them would cost every process tens of milliseconds.
@@ -532,6 +535,7 @@ mod tests {
             ("k r", "kind, rule"),
             ("K r ab_ [a-z]+ -", "snake_case"),
             ("k r 1a [a-z]+ -", "ASCII letter"),
+            ("k r #a [a-z]+ -", "ASCII letter or $"),
             ("k r ab_ [a-z+ -", "body regex"),
             ("k r ab_ [a-z]+ nope", "unknown check"),
             ("k r - [a-z]+ -", "one of prefixes"),

@@ -68,7 +68,18 @@ static CLASS: [u8; 256] = {
         }
         if matches!(
             c,
-            b'@' | b':' | b'=' | b'-' | b'/' | b'\\' | b'[' | b',' | b'>' | b'|' | b'(' | b'~'
+            b'@' | b':'
+                | b'='
+                | b'-'
+                | b'/'
+                | b'\\'
+                | b'['
+                | b','
+                | b'>'
+                | b'|'
+                | b'('
+                | b'~'
+                | b'$'
         ) {
             t[i] = TRIGGER;
         }
@@ -289,6 +300,17 @@ fn find_with<const EVERY_SEPARATOR: bool>(
             }
             // Infix-row tokens dispatched on `~` (`abc8Q~…`); those whose infix is `.` and a
             // word (`….atlasv1.…`) are found from that word's start, like prefixes.
+            // Crypt hashes (`$2b$12$…`, `$6$salt$…`): the rows whose prefix starts with `$`.
+            if bytes[k] == b'$' {
+                if i >= st.next && i >= st.consumed && tokens.may_start(b, i) {
+                    if let Some(c) = vendor::token_at(tokens, b, i) {
+                        st.next = c.end;
+                        st.claim(c.start, c.end);
+                        out.push(c);
+                    }
+                }
+                continue;
+            }
             if bytes[k] == b'~' {
                 if i >= st.next && i >= st.consumed {
                     if let Some(c) = vendor::tilde_token_at(tokens, b, i) {

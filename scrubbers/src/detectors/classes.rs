@@ -17,7 +17,7 @@ pub(crate) struct Block {
     pub digit: u64,
     /// ASCII uppercase letters.
     pub upper: u64,
-    /// `( , - . /`, `: ; < = > ? @`, `[ \`, `|` and `~`: a superset of the bytes that
+    /// `$ ( , - . /`, `: ; < = > ? @`, `[ \`, `|` and `~`: a superset of the bytes that
     /// trigger anchors.
     pub trigger: u64,
     /// Alphanumerics and `+ , - . / = _`: a superset of the characters of tokens.
@@ -52,7 +52,7 @@ static BYTE_CLASS: [u8; 256] = {
         if c.is_ascii_uppercase() {
             k |= C_UPPER;
         }
-        if matches!(c, b'(' | b','..=b'/' | b':'..=b'@' | b'['..=b'\\' | b'|' | b'~') {
+        if matches!(c, b'(' | b','..=b'/' | b':'..=b'@' | b'['..=b'\\' | b'|' | b'~' | b'$') {
             k |= C_TRIGGER;
         }
         if matches!(c, b'+'..=b'/' | b'=' | b'_') {
@@ -122,7 +122,8 @@ mod sse2 {
                 | in_range(v, b':', b'@')
                 | in_range(v, b'[', b'\\')
                 | eq(v, b'|')
-                | eq(v, b'~');
+                | eq(v, b'~')
+                | eq(v, b'$');
             let token = alnum | in_range(v, b'+', b'/') | eq(v, b'=') | eq(v, b'_');
             let shift = 16 * j;
             out.alnum |= mask(alnum) << shift;
