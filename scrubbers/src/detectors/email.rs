@@ -4,18 +4,18 @@
 use super::{at, cand, prev, Cand, PRIO_PII};
 use crate::kind::Kind;
 
-/// Is `c` (the char that ends at or starts at a boundary) a Latin letter usable in the
-/// local part or domain of an internationalised address?
-fn latin_letter(c: char) -> bool {
-    c.is_alphabetic() && (c as u32) < 0x250
+/// Is `c` a letter usable in the local part or domain of an internationalised address
+/// (RFC 6531: `josé@`, `иван@почта.рф`, `张伟@例子.中国`)?
+fn letter(c: char) -> bool {
+    c.is_alphabetic()
 }
 
 fn local_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '\'') || latin_letter(c)
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '\'') || letter(c)
 }
 
 fn label_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || latin_letter(c)
+    c.is_ascii_alphanumeric() || c == '-' || letter(c)
 }
 
 pub(crate) fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
