@@ -107,7 +107,7 @@ fn word_anchor(b: &[u8], i: usize) -> Option<(usize, Anchor)> {
         {
             Some((3, Anchor::DockerEnv))
         }
-        b'p' | b'P' if at(b, i + 1) | 0x20 == b'a' => ["password ", "passwd "]
+        b'p' | b'P' if at(b, i + 1) | 0x20 == b'a' => ["password ", "passwd ", "passphrase "]
             .iter()
             .find(|w| starts_with_ci(b, i, w.as_bytes()))
             .map(|w| (w.len() - 1, Anchor::SpacedKey)),
