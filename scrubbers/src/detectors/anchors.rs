@@ -394,6 +394,7 @@ fn run(text: &str, s: usize, e: usize, anchor: Anchor, st: &mut Scan<'_, '_>, ou
     let before = out.len();
     match anchor {
         Anchor::Email => {
+            url::oracle_credentials(text, s, st.consumed, out);
             email::email(text, s, st.consumed, out);
             // Emails claim nothing: a key or token may still start in the local part.
             return;

@@ -75,6 +75,79 @@ pub(crate) fn url_credentials(text: &str, pos: usize, out: &mut Vec<Cand>) {
     }
 }
 
+/// Oracle connect strings, `user/password@service`: after `jdbc:oracle:thin:` or as the
+/// first argument of Oracle's command-line tools (`sqlplus scott/tiger@orcl`). `at_pos` is
+/// the `@`.
+pub(crate) fn oracle_credentials(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    let from = at_pos.saturating_sub(128).max(consumed);
+    let Some(start) = b[from..at_pos]
+        .iter()
+        .rposition(|c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'=' | b':'))
+        .map(|p| from + p + 1)
+    else {
+        return;
+    };
+    let Some(slash) = b[start..at_pos]
+        .iter()
+        .position(|&c| c == b'/')
+        .map(|p| start + p)
+    else {
+        return;
+    };
+    if slash == start || slash + 1 == at_pos {
+        return;
+    }
+    let before = &b[..start];
+    let thin = before.len() >= 5 && before[before.len() - 5..].eq_ignore_ascii_case(b"thin:");
+    let tool = || {
+        let line = &before[before
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1)..];
+        let word = line
+            .trim_ascii_end()
+            .rsplit(|c| c.is_ascii_whitespace())
+            .next();
+        word.is_some_and(|w| {
+            [
+                &b"sqlplus"[..],
+                b"connect",
+                b"conn",
+                b"expdp",
+                b"impdp",
+                b"exp",
+                b"imp",
+                b"rman",
+                b"sqlldr",
+            ]
+            .iter()
+            .any(|t| w.eq_ignore_ascii_case(t))
+        })
+    };
+    if !(thin || (before.last().is_some_and(u8::is_ascii_whitespace) && tool())) {
+        return;
+    }
+    let pass = &text[slash + 1..at_pos];
+    if is_reference(pass.as_bytes()) || pass.starts_with('[') {
+        return;
+    }
+    out.push(cand(
+        start,
+        slash,
+        Kind::USERNAME,
+        "url_credentials",
+        PRIO_STRUCTURED,
+    ));
+    out.push(cand(
+        slash + 1,
+        at_pos,
+        Kind::URL_PASSWORD,
+        "url_credentials",
+        PRIO_STRUCTURED,
+    ));
+}
+
 /// Is the whole password a reference to one: `$NAME`, `${…}`, `$(…)`, `%NAME%`, `{…}`,
 /// `<…>`? (A password may start with `$` or `%`: `$FNCp*tFbi86qr!` is one.)
 fn is_reference(p: &[u8]) -> bool {
