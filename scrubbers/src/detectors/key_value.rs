@@ -107,8 +107,11 @@ pub(crate) fn worth_a_look(b: &[u8], sep: usize) -> bool {
         return matches!(last, b'\\' | b'_' | b'-');
     }
     ends_in_secret_noun(b, k)
-        // `value` pairs, `kind: Secret`.
-        || matches!([b[k - 2] | 0x20, last | 0x20], [b'u', b'e'] | [b'n', b'd'])
+        // `value` pairs, `kind: Secret`, HCL `default =`.
+        || matches!(
+            [b[k - 2] | 0x20, last | 0x20],
+            [b'u', b'e'] | [b'n', b'd'] | [b'l', b't']
+        )
         // `BUNDLE_…__COM`.
         || (last.is_ascii_uppercase() && b[k.saturating_sub(8)..k].windows(2).any(|w| w == b"__"))
         // A type name before `=` (`apiToken string = …`).
@@ -147,6 +150,9 @@ fn named_shape(text: &str, sep: usize, ie: usize, st: &mut Scan<'_, '_>, out: &m
                 }
             }
         }
+        (b'=', [b'l', b't']) if ie >= 7 && &b[ie - 7..ie] == b"default" => {
+            hcl_variable_default(text, sep, ie - 7, out);
+        }
         (b':', [b'n', b'd']) if ie >= 4 && b[ie - 4..ie].eq_ignore_ascii_case(b"kind") => {
             let mut v = sep + 1;
             while matches!(at(b, v), b' ' | b'"' | b'\'') {
@@ -158,6 +164,42 @@ fn named_shape(text: &str, sep: usize, ie: usize, st: &mut Scan<'_, '_>, out: &m
             }
         }
         _ => {}
+    }
+}
+
+/// Terraform's `variable "db_password" { default = "…" }`: the variable's name names the
+/// default value. `default_start` is where `default` starts, `sep` its `=`.
+fn hcl_variable_default(text: &str, sep: usize, default_start: usize, out: &mut Vec<Cand>) {
+    let b = text.as_bytes();
+    if is_ident(prev(b, default_start)) {
+        return;
+    }
+    let lo = default_start.saturating_sub(160);
+    let window = &b[lo..default_start];
+    let Some(v) = memchr::memmem::rfind(window, b"variable \"") else {
+        return;
+    };
+    let name_start = lo + v + 10;
+    let Some(len) = b[name_start..default_start].iter().position(|&c| c == b'"') else {
+        return;
+    };
+    let name = &text[name_start..name_start + len];
+    // Only the block's own opening brace between the name and `default`.
+    let between = &b[name_start + len + 1..default_start];
+    if between.iter().filter(|&&c| c == b'{').count() != 1 || between.contains(&b'}') {
+        return;
+    }
+    let Some(key) = classify_key(name) else {
+        return;
+    };
+    if let Some((vs, ve, site)) = value_span(text, sep + 1, &key, ValueSite::default()) {
+        let at = ValueContext {
+            query: false,
+            quoted: site.quoted,
+        };
+        if is_secret_value(&key, &text[vs..ve], at) {
+            out.push(cand(vs, ve, key.kind, "key_value", PRIO_KV));
+        }
     }
 }
 
