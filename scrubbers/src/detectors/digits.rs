@@ -442,8 +442,12 @@ fn phone_context(b: &[u8], start: usize) -> bool {
     // Whole words only: `callback`, `telemetry`, `cancelled` and `dialog` are no cues.
     // The longer words may start a longer one (`phone_number`, `mobiles`).
     // One pass over the window's word starts, comparing only words that begin there.
+    // A placeholder (`[PHONE]`, `[HASH:phone:…]`) is no cue: the number it replaced is gone.
     (0..ctx.len()).any(|p| {
-        if p > 0 && ctx[p - 1].is_ascii_alphabetic() {
+        if p > 0 && (ctx[p - 1].is_ascii_alphabetic() || ctx[p - 1] == b'[') {
+            return false;
+        }
+        if ctx[..p].ends_with(b"[HASH:") {
             return false;
         }
         let first = ctx[p] | 0x20;

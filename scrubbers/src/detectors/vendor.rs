@@ -158,7 +158,9 @@ pub(crate) fn is_placeholder_body(body: &[u8]) -> bool {
                     // `XXX` turns up in random upper-case keys; a mask is longer, and one
                     // case (`xXX` is random).
                     && !(c == b'X' && body.get(i + 3) != Some(&b'X'))
-                    && !(c | 0x20 == b'x' && body[i..i + 3] != [c, c, c])
+                    && (c | 0x20 != b'x' || x_mask(body, i))
+                    // People write `your`, `YOUR` or `Your`; `YouR` is random.
+                    && one_case_word(&body[i..i + w.len()])
             }
         };
         if hit {
@@ -166,6 +168,22 @@ pub(crate) fn is_placeholder_body(body: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// Is the run of `x` or `X` at `i` a mask: one case, and four or more long or a word of
+/// its own (`sk_live_xxx`, `xxxx-xxxx`; `Axxx000` and `xXX` are random)?
+fn x_mask(body: &[u8], i: usize) -> bool {
+    let c = body[i];
+    let run = body[i..].iter().take_while(|&&x| x == c).count();
+    let alnum_at = |k: usize| body.get(k).is_some_and(u8::is_ascii_alphanumeric);
+    run >= 4 || (run == 3 && (i == 0 || !alnum_at(i - 1)) && !alnum_at(i + run))
+}
+
+/// Is `w` lower case, upper case or capitalised?
+fn one_case_word(w: &[u8]) -> bool {
+    let rest = &w[1..];
+    rest.iter().all(u8::is_ascii_lowercase)
+        || (w[0].is_ascii_uppercase() && rest.iter().all(|c| !c.is_ascii_lowercase()))
 }
 
 const MARK_LT: u8 = 1;
