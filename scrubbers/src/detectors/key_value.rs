@@ -167,6 +167,19 @@ fn named_shape(text: &str, sep: usize, ie: usize, st: &mut Scan<'_, '_>, out: &m
     }
 }
 
+/// The value from `j` (past spaces), reported as `kind` when it is a secret behind `key`.
+fn secret_value_from(text: &str, j: usize, key: &KeyClass, kind: Kind, out: &mut Vec<Cand>) {
+    if let Some((vs, ve, site)) = value_span(text, j, key, ValueSite::default()) {
+        let at = ValueContext {
+            query: false,
+            quoted: site.quoted,
+        };
+        if is_secret_value(key, &text[vs..ve], at) {
+            out.push(cand(vs, ve, kind, "key_value", PRIO_KV));
+        }
+    }
+}
+
 /// Terraform's `variable "db_password" { default = "…" }`: the variable's name names the
 /// default value. `default_start` is where `default` starts, `sep` its `=`.
 fn hcl_variable_default(text: &str, sep: usize, default_start: usize, out: &mut Vec<Cand>) {
@@ -192,15 +205,7 @@ fn hcl_variable_default(text: &str, sep: usize, default_start: usize, out: &mut 
     let Some(key) = classify_key(name) else {
         return;
     };
-    if let Some((vs, ve, site)) = value_span(text, sep + 1, &key, ValueSite::default()) {
-        let at = ValueContext {
-            query: false,
-            quoted: site.quoted,
-        };
-        if is_secret_value(&key, &text[vs..ve], at) {
-            out.push(cand(vs, ve, key.kind, "key_value", PRIO_KV));
-        }
-    }
+    secret_value_from(text, sep + 1, &key, key.kind.clone(), out);
 }
 
 /// A name/value pair whose name names a secret: XML `<add key="ClearTextPassword"
@@ -254,15 +259,7 @@ fn attribute_pair(text: &str, sep: usize, value_start: usize, out: &mut Vec<Cand
     let Some(key) = classify_key(&text[lo + ns..lo + ne]) else {
         return;
     };
-    if let Some((vs, ve, site)) = value_span(text, sep + 1, &key, ValueSite::default()) {
-        let at = ValueContext {
-            query: false,
-            quoted: site.quoted,
-        };
-        if is_secret_value(&key, &text[vs..ve], at) {
-            out.push(cand(vs, ve, key.kind, "key_value", PRIO_KV));
-        }
-    }
+    secret_value_from(text, sep + 1, &key, key.kind.clone(), out);
 }
 
 /// Every value under a `data:` or `stringData:` block of a Kubernetes Secret manifest,
@@ -599,17 +596,7 @@ pub(crate) fn user_flag(text: &str, dash: usize, out: &mut Vec<Cand>) {
             kind: Kind::PASSWORD,
             weak: false,
         };
-        if let Some((vs, ve, site)) =
-            value_span(text, dash + flag.len(), &key, ValueSite::default())
-        {
-            let at = ValueContext {
-                query: false,
-                quoted: site.quoted,
-            };
-            if is_secret_value(&key, &text[vs..ve], at) {
-                out.push(cand(vs, ve, Kind::PASSWORD, "key_value", PRIO_KV));
-            }
-        }
+        secret_value_from(text, dash + flag.len(), &key, Kind::PASSWORD, out);
         return;
     }
     let skip = if rest.starts_with(b"-u ") {
