@@ -231,6 +231,13 @@ impl Scan<'_, '_> {
         }
     }
 
+    /// Reports vendor token `c` and claims its bytes.
+    fn take_token(&mut self, c: Cand, out: &mut Vec<Cand>) {
+        self.next = c.end;
+        self.claim(c.start, c.end);
+        out.push(c);
+    }
+
     pub(crate) fn consumed_at(&self, pos: usize) -> usize {
         self.claims
             .iter()
@@ -288,9 +295,7 @@ fn find_with<const EVERY_SEPARATOR: bool>(
                 }
                 if tokens.may_start(b, i) {
                     if let Some(c) = vendor::token_at(tokens, b, i) {
-                        st.next = c.end;
-                        st.claim(c.start, c.end);
-                        out.push(c);
+                        st.take_token(c, out);
                     }
                 }
                 continue;
@@ -304,9 +309,7 @@ fn find_with<const EVERY_SEPARATOR: bool>(
             if bytes[k] == b'$' {
                 if i >= st.next && i >= st.consumed && tokens.may_start(b, i) {
                     if let Some(c) = vendor::token_at(tokens, b, i) {
-                        st.next = c.end;
-                        st.claim(c.start, c.end);
-                        out.push(c);
+                        st.take_token(c, out);
                     }
                 }
                 continue;
@@ -315,9 +318,7 @@ fn find_with<const EVERY_SEPARATOR: bool>(
                 if i >= st.next && i >= st.consumed {
                     if let Some(c) = vendor::tilde_token_at(tokens, b, i) {
                         if c.start >= st.consumed {
-                            st.next = c.end;
-                            st.claim(c.start, c.end);
-                            out.push(c);
+                            st.take_token(c, out);
                         }
                     } else if tilde_home(b, i) {
                         st.next = i + 1;

@@ -504,13 +504,17 @@ pub(crate) fn spaced_secret(text: &str, s: usize, e: usize, out: &mut Vec<Cand>)
             quoted: site.quoted,
         };
         // A vendor token names itself better (found at its word start).
-        let tokens = token_table();
-        let vendor = tokens.may_start(b, vs)
-            && super::vendor::shaped_token_at(tokens, b, vs).is_some_and(|c| c.end >= ve);
-        if !vendor && is_secret_value(&key, &text[vs..ve], at) {
+        if !vendor_takes(b, vs, ve) && is_secret_value(&key, &text[vs..ve], at) {
             out.push(cand(vs, ve, Kind::PASSWORD, "key_value", PRIO_KV));
         }
     }
+}
+
+/// Does a vendor row take the value `vs..ve` whole (by shape)?
+fn vendor_takes(b: &[u8], vs: usize, ve: usize) -> bool {
+    let tokens = token_table();
+    tokens.may_start(b, vs)
+        && super::vendor::shaped_token_at(tokens, b, vs).is_some_and(|c| c.end >= ve)
 }
 
 /// PowerShell's `ConvertTo-SecureString "…" -AsPlainText`: the literal before the flag
@@ -869,10 +873,7 @@ pub(crate) fn key_value(
     // Already scrubbed (or glued to something that was): leave it alone, so a second pass
     // never judges a value that the first pass saw without the placeholder.
     // A value that a vendor row takes whole is left to it (found at its word start).
-    let tokens = token_table();
-    if tokens.may_start(b, vs)
-        && super::vendor::shaped_token_at(tokens, b, vs).is_some_and(|c| c.end >= ve)
-    {
+    if vendor_takes(b, vs, ve) {
         return;
     }
     if memchr::memchr(b'[', value.as_bytes()).is_some()
