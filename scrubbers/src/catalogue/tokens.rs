@@ -77,9 +77,12 @@ pub(crate) struct TokenTable {
     /// For each first byte, the set of second bytes a prefix continues with: one lookup
     /// rejects nearly every word start.
     pairs: Box<[[u64; 4]; 256]>,
-    /// A hash set of the first three bytes of every prefix (two-byte prefixes: every
-    /// third byte), for the word starts the pairs let through.
-    triples: Box<[u64; 1024]>,
+    /// The pairs that are whole prefixes (`MT`, `SK`): a word start there needs no more.
+    whole_pairs: Box<[[u64; 4]; 256]>,
+    /// A hash set of the first four bytes of every longer prefix (three-byte prefixes:
+    /// with every fourth byte), for the word starts the pairs let through. Four bytes,
+    /// not three: words like `api/`, `npm ` and `pull` share three with a prefix.
+    quads: Box<[u64; 1024]>,
     /// `(prefix, row)` by first byte, longest prefix first.
     buckets: Vec<Vec<(&'static [u8], usize)>>,
     /// Context keywords and their rows, by first byte.
@@ -98,10 +101,40 @@ pub(crate) fn token_table() -> &'static TokenTable {
     &TABLE
 }
 
+/// A 16-bit hash of four bytes (multiplicative: the high bits mix every byte).
 #[inline]
-fn triple_hash(a: u8, b: u8, c: u8) -> usize {
-    (((usize::from(a) * 0x9E37) ^ (usize::from(b) * 0x3C6E7) ^ (usize::from(c) * 0x85EBCA)) >> 2)
-        & 0xFFFF
+fn quad_hash(q: [u8; 4]) -> usize {
+    (u32::from_le_bytes(q).wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+/// Bit `c` of a 256-bit set.
+#[inline]
+fn has(set: &[u64; 4], c: u8) -> bool {
+    set[usize::from(c >> 6)] >> (c & 63) & 1 != 0
+}
+
+fn set_bit(set: &mut [u64; 4], c: u8) {
+    set[usize::from(c >> 6)] |= 1 << (c & 63);
+}
+
+/// Adds a prefix (its first bytes: the word starts it can begin) to the prefilter.
+fn add_prefix(
+    p: &[u8],
+    pairs: &mut [[u64; 4]; 256],
+    whole_pairs: &mut [[u64; 4]; 256],
+    quads: &mut [u64; 1024],
+) {
+    set_bit(&mut pairs[usize::from(p[0])], p[1]);
+    let mut add = |q: [u8; 4]| {
+        let h = quad_hash(q);
+        quads[h / 64] |= 1 << (h % 64);
+    };
+    match *p {
+        [a, b] => set_bit(&mut whole_pairs[usize::from(a)], b),
+        [a, b, c] => (0..=255).for_each(|d| add([a, b, c, d])),
+        [a, b, c, d, ..] => add([a, b, c, d]),
+        _ => unreachable!("prefixes have at least two bytes"),
+    }
 }
 
 impl TokenTable {
@@ -236,7 +269,8 @@ impl TokenTable {
             }
         }
         let mut pairs = Box::new([[0u64; 4]; 256]);
-        let mut triples = Box::new([0u64; 1024]);
+        let mut whole_pairs = Box::new([[0u64; 4]; 256]);
+        let mut quads = Box::new([0u64; 1024]);
         let mut buckets: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
         let mut ctx_keywords: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
         let mut ctx_pairs = Box::new([[0u64; 4]; 256]);
@@ -247,9 +281,7 @@ impl TokenTable {
                 if c == b'.' {
                     // `.word…`: a prefix at the word's start; `token_at` walks back.
                     let p = &infix[1..];
-                    pairs[usize::from(p[0])][usize::from(p[1] >> 6)] |= 1 << (p[1] & 63);
-                    let h = triple_hash(p[0], p[1], p[2]);
-                    triples[h / 64] |= 1 << (h % 64);
+                    add_prefix(p, &mut pairs, &mut whole_pairs, &mut quads);
                     buckets[usize::from(p[0])].push((p, r));
                     continue;
                 }
@@ -265,15 +297,7 @@ impl TokenTable {
             }
             for p in &row.prefixes {
                 let p = p.as_bytes();
-                pairs[usize::from(p[0])][usize::from(p[1] >> 6)] |= 1 << (p[1] & 63);
-                let thirds: Vec<u8> = match p.get(2) {
-                    Some(&c) => vec![c],
-                    None => (0..=255).collect(),
-                };
-                for c in thirds {
-                    let h = triple_hash(p[0], p[1], c);
-                    triples[h / 64] |= 1 << (h % 64);
-                }
+                add_prefix(p, &mut pairs, &mut whole_pairs, &mut quads);
                 buckets[usize::from(p[0])].push((p, r));
             }
         }
@@ -285,7 +309,8 @@ impl TokenTable {
             rows,
             kinds,
             pairs,
-            triples,
+            whole_pairs,
+            quads,
             buckets,
             ctx_keywords,
             ctx_pairs,
@@ -306,12 +331,16 @@ impl TokenTable {
     /// Can a prefix start at `i`? (No false negatives; few false positives.)
     #[inline]
     pub(crate) fn may_start(&self, b: &[u8], i: usize) -> bool {
-        let second = b.get(i + 1).copied().unwrap_or(0);
-        if self.pairs[usize::from(b[i])][usize::from(second >> 6)] >> (second & 63) & 1 == 0 {
+        let byte = |k: usize| b.get(i + k).copied().unwrap_or(0);
+        let (first, second) = (b[i], byte(1));
+        if !has(&self.pairs[usize::from(first)], second) {
             return false;
         }
-        let h = triple_hash(b[i], second, b.get(i + 2).copied().unwrap_or(0));
-        self.triples[h / 64] >> (h % 64) & 1 != 0
+        if has(&self.whole_pairs[usize::from(first)], second) {
+            return true;
+        }
+        let h = quad_hash([first, second, byte(2), byte(3)]);
+        self.quads[h / 64] >> (h % 64) & 1 != 0
     }
 
     /// The `(infix, offset of its `~`, row)` triples of the rows found from a `~`.

@@ -653,7 +653,7 @@ pub(crate) fn ends_in_secret_noun(b: &[u8], ie: usize) -> bool {
     while e > 0 && matches!(b[e - 1], b'_' | b'-' | b'.') {
         e -= 1;
     }
-    if e < 2 {
+    if e < 2 || !NOUN_ENDINGS.may_end(b[e - 2], b[e - 1]) {
         return false;
     }
     // By the last two letters (`| 0x20` folds case; other bytes fold to no letter pair
@@ -702,6 +702,66 @@ pub(crate) fn ends_in_secret_noun(b: &[u8], ie: usize) -> bool {
         .iter()
         .any(|w| e >= w.len() && b[e - w.len()..e].eq_ignore_ascii_case(w))
 }
+
+/// Every word [`ends_in_secret_noun`] accepts (and `id`, for `…key_id`): the source of
+/// its one-lookup rejection table.
+const SECRET_NOUNS: &[&[u8]] = &[
+    b"pwd",
+    b"passwd",
+    b"password",
+    b"id",
+    b"sessionid",
+    b"sid",
+    b"passphrase",
+    b"phrase",
+    b"secret_key_base",
+    b"secretkeybase",
+    b"cookie",
+    b"auth",
+    b"credential",
+    b"token",
+    b"session",
+    b"authorization",
+    b"pass",
+    b"credentials",
+    b"creds",
+    b"cookies",
+    b"secret",
+    b"jwt",
+    b"pw",
+    b"bearer",
+    b"key",
+    b"pat",
+    b"sig",
+    b"signature",
+    b"private",
+];
+
+/// The last two letters of the [`SECRET_NOUNS`], folded to five bits each: most
+/// identifiers end in no such pair and are rejected with one lookup.
+struct NounEndings([u32; 32]);
+
+impl NounEndings {
+    const fn new(words: &[&[u8]]) -> Self {
+        let mut t = [0u32; 32];
+        let mut i = 0;
+        while i < words.len() {
+            let w = words[i];
+            t[(w[w.len() - 2] & 31) as usize] |= 1 << (w[w.len() - 1] & 31);
+            i += 1;
+        }
+        NounEndings(t)
+    }
+
+    /// Whether an identifier ending in `a b` may end in a secret noun (any case; other
+    /// bytes alias some letters, which the exact check then rejects).
+    #[inline]
+    fn may_end(&self, a: u8, b: u8) -> bool {
+        self.0[usize::from(a & 31)] >> (b & 31) & 1 != 0
+    }
+}
+
+static NOUN_ENDINGS: NounEndings = NounEndings::new(SECRET_NOUNS);
 
 /// Key-name stems; an identifier holding one may name a secret (see `classify_key`).
 /// Grouped by their first two bytes, which are checked first.
@@ -1400,6 +1460,19 @@ fn cookie_pairs(b: &[u8], mut i: usize, out: &mut Vec<Cand>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-lookup table agrees with the word lists it is built beside: every listed
+    /// noun, in either case, is still accepted.
+    #[test]
+    fn noun_endings_table_passes_every_secret_noun() {
+        for w in SECRET_NOUNS.iter().filter(|w| **w != b"id") {
+            for word in [w.to_vec(), w.to_ascii_uppercase()] {
+                assert!(ends_in_secret_noun(&word, word.len()), "{word:?}");
+            }
+        }
+        assert!(ends_in_secret_noun(b"private_key_id", 14));
+        assert!(!ends_in_secret_noun(b"index.ts", 8));
+    }
 
     /// `ends_in_secret_noun` is a filter in front of `classify_key`: it must pass every
     /// identifier that `classify_key` accepts.
