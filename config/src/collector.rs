@@ -6,7 +6,7 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider, Source};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,9 @@ const SDK_ENV_KEYS: &[&str] = &["telemetry_level", "telemetry_debug", "config"];
 
 /// The minimum length of a tenant's `hash_key`, in bytes.
 pub const MIN_HASH_KEY_BYTES: usize = 32;
+
+/// The minimum length of `admin.token`, in bytes.
+pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
 
 /// Everything the collector needs to run. Loaded with [`CollectorConfig::load`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,8 +38,10 @@ pub struct CollectorConfig {
     pub local: LocalSinkConfig,
     /// The durable queue between ingest and the sinks.
     pub queue: QueueConfig,
-    /// Request limits.
+    /// Request and connection limits.
     pub limits: LimitsConfig,
+    /// Who may read `/metrics` and the details of `/readyz`.
+    pub admin: AdminConfig,
     /// Additions to the default event policy, for every tenant.
     pub policy: PolicyConfig,
     /// Custom scrubbing rules, on top of the built-in detectors.
@@ -119,7 +124,13 @@ pub struct QueueConfig {
     pub segment_bytes: u64,
 }
 
-/// Limits that protect the collector from bad or abusive clients.
+/// Limits that protect the collector from bad or abusive clients. Every limit must be
+/// greater than zero.
+///
+/// Per request, the work done is bounded before any event is built: the body is read up to
+/// `max_body_bytes`, the top level is read with the events as raw slices, the project key is
+/// checked, then each event is counted (keys, properties, string bytes, depth) against the
+/// limits below without being built; only then are events parsed, one at a time.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
@@ -129,14 +140,53 @@ pub struct LimitsConfig {
     pub max_batch_len: usize,
     /// Deepest JSON nesting accepted. Default 64.
     pub max_json_depth: usize,
-    /// Longest single string value, in bytes. Default 1 MiB.
+    /// Longest single string value or key, in bytes. Default 1 MiB.
     pub max_string_bytes: usize,
+    /// Most properties in one event's `properties` object (answered 413
+    /// `too_many_properties`). Default 1000.
+    pub max_properties_per_event: usize,
+    /// Most object keys in one request, counted over all its events at every depth
+    /// (answered 413 `too_many_keys`). Default 250000.
+    pub max_keys_per_request: usize,
+    /// Most bytes of strings in one request, keys and values, counted after unescaping over
+    /// all its events (answered 413 `too_many_string_bytes`). Default 16 MiB.
+    pub max_string_bytes_per_request: usize,
     /// Events per second per tenant (token bucket rate). Default 100000.
     pub rate_per_second: u64,
     /// Burst size of the per-tenant token bucket, in events. Default 200000.
     pub rate_burst: u64,
-    /// Longest time one request may take, in milliseconds. Default 30000.
+    /// Longest time one request may take, from its headers to its answer (reading the body
+    /// included), in milliseconds; past it the answer is 503 `timeout`. Default 30000.
     pub request_timeout_ms: u64,
+    /// Longest time a client may take to send a request's headers, in milliseconds, counted
+    /// from the connection's accept (first request) or from the first byte of a following
+    /// request; past it the connection is closed without an answer. Default 10000.
+    pub header_read_timeout_ms: u64,
+    /// Longest time a keep-alive connection may stay idle between requests (or an answer
+    /// may wait for the client to read it), in milliseconds; past it the connection is
+    /// closed. Default 60000.
+    pub idle_timeout_ms: u64,
+    /// Most open client connections on the main listener. A connection past the cap gets an
+    /// immediate `503` with `Retry-After: 1` and is closed. Keep it below the process's
+    /// open-file limit (`ulimit -n`). Default 512.
+    pub max_connections: usize,
+}
+
+/// Who may read `/metrics` and the details of `/readyz` (queue size, problems).
+///
+/// By default they are served on the main listener only when it listens on loopback. When
+/// `listen` is set, they move to that separate listener (which serves nothing else); when
+/// `token` is set, they need `Authorization: Bearer <token>` on every listener. `/healthz`
+/// and the bare ready/not-ready answer of `/readyz` stay open everywhere, for load balancers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// A separate address for `/healthz`, `/readyz` and `/metrics`, e.g. `127.0.0.1:8788`.
+    /// Must differ from `listen`. Default: none.
+    pub listen: Option<SocketAddr>,
+    /// A bearer token that `/metrics` and `/readyz` details require, at least 32 bytes.
+    /// Default: none.
+    pub token: Option<Secret>,
 }
 
 /// Custom scrubbing rules.
@@ -193,6 +243,7 @@ impl Default for CollectorConfig {
             local: LocalSinkConfig { enabled: true },
             queue: QueueConfig::default(),
             limits: LimitsConfig::default(),
+            admin: AdminConfig::default(),
             policy: PolicyConfig::default(),
             scrub: ScrubConfig::default(),
         }
@@ -215,9 +266,15 @@ impl Default for LimitsConfig {
             max_batch_len: 10_000,
             max_json_depth: 64,
             max_string_bytes: 1 << 20,
+            max_properties_per_event: 1000,
+            max_keys_per_request: 250_000,
+            max_string_bytes_per_request: 16 << 20,
             rate_per_second: 100_000,
             rate_burst: 200_000,
             request_timeout_ms: 30_000,
+            header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            max_connections: 512,
         }
     }
 }
@@ -229,7 +286,8 @@ impl CollectorConfig {
     /// # Errors
     /// A [`ConfigError`] naming the key and its source (file path or environment variable)
     /// for unknown keys, wrong types, a bad listen address, a missing or short `hash_key`,
-    /// duplicate `api_key`s or a malformed URL.
+    /// two tenants sharing a name, an `api_key` or a `hash_key`, a limit of zero, a short
+    /// `admin.token`, `admin.listen` equal to `listen`, or a malformed URL.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         Self::load_from(file, std::env::vars())
     }
@@ -260,41 +318,9 @@ impl CollectorConfig {
     }
 
     fn validate(&self, figment: &Figment) -> Result<(), ConfigError> {
-        let mut seen = HashSet::new();
-        for (i, tenant) in self.tenants.iter().enumerate() {
-            let invalid = |field: &str, reason: &str| ConfigError::Invalid {
-                key: format!("tenants[{i}].{field}"),
-                source_name: source_of(figment, &["tenants"]),
-                reason: reason.to_owned(),
-            };
-            if tenant.name.trim().is_empty() {
-                return Err(invalid("name", "must not be empty"));
-            }
-            if tenant.api_key.is_empty() {
-                return Err(invalid("api_key", "must not be empty"));
-            }
-            if tenant.api_key.expose().starts_with("phx_") {
-                return Err(invalid(
-                    "api_key",
-                    "is a PostHog personal key (phx_); use the project key (phc_)",
-                ));
-            }
-            if !seen.insert(tenant.api_key.expose()) {
-                return Err(invalid(
-                    "api_key",
-                    "duplicates the api_key of an earlier tenant",
-                ));
-            }
-            if tenant.hash_key.is_empty() {
-                return Err(invalid("hash_key", "is missing"));
-            }
-            if tenant.hash_key.expose().len() < MIN_HASH_KEY_BYTES {
-                return Err(invalid(
-                    "hash_key",
-                    &format!("must be at least {MIN_HASH_KEY_BYTES} bytes"),
-                ));
-            }
-        }
+        self.validate_tenants(figment)?;
+        self.validate_limits(figment)?;
+        self.validate_admin(figment)?;
         if let Some(posthog) = &self.posthog {
             check_url(figment, &["posthog", "host"], &posthog.host)?;
             if posthog.api_key.is_empty() {
@@ -336,6 +362,123 @@ impl CollectorConfig {
                     key: format!("scrub.rules[{i}].action"),
                     source_name: source_of(figment, &["scrub"]),
                     reason: "must be one of placeholder, hash, mask, remove".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Each tenant needs a name, a project key and a hash key of its own: names, project keys
+    /// and hash keys must all differ between tenants. Errors name the tenants, never a key.
+    fn validate_tenants(&self, figment: &Figment) -> Result<(), ConfigError> {
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut api_keys: HashMap<&str, usize> = HashMap::new();
+        let mut hash_keys: HashMap<&str, usize> = HashMap::new();
+        for (i, tenant) in self.tenants.iter().enumerate() {
+            let invalid = |field: &str, reason: String| ConfigError::Invalid {
+                key: format!("tenants[{i}].{field}"),
+                source_name: source_of(figment, &["tenants"]),
+                reason,
+            };
+            let name = tenant.name.trim();
+            if name.is_empty() {
+                return Err(invalid("name", "must not be empty".into()));
+            }
+            if let Some(first) = names.insert(name, i) {
+                return Err(invalid(
+                    "name",
+                    format!("tenant name {name:?} is used twice (tenants[{first}] and tenants[{i}]); each tenant needs its own name"),
+                ));
+            }
+            if tenant.api_key.is_empty() {
+                return Err(invalid("api_key", "must not be empty".into()));
+            }
+            if tenant.api_key.expose().starts_with("phx_") {
+                return Err(invalid(
+                    "api_key",
+                    "is a PostHog personal key (phx_); use the project key (phc_)".into(),
+                ));
+            }
+            if let Some(first) = api_keys.insert(tenant.api_key.expose(), i) {
+                return Err(invalid(
+                    "api_key",
+                    format!(
+                        "duplicates the api_key of tenant {:?} (tenants[{first}]); tenant {name:?} needs its own project key",
+                        self.tenants[first].name
+                    ),
+                ));
+            }
+            if tenant.hash_key.is_empty() {
+                return Err(invalid("hash_key", "is missing".into()));
+            }
+            if tenant.hash_key.expose().len() < MIN_HASH_KEY_BYTES {
+                return Err(invalid(
+                    "hash_key",
+                    format!("must be at least {MIN_HASH_KEY_BYTES} bytes"),
+                ));
+            }
+            if let Some(first) = hash_keys.insert(tenant.hash_key.expose(), i) {
+                return Err(invalid(
+                    "hash_key",
+                    format!(
+                        "is the same as the hash_key of tenant {:?} (tenants[{first}]); tenant {name:?} needs its own, or hashed ids could be joined across the two tenants",
+                        self.tenants[first].name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every limit must be greater than zero (a zero would refuse everything or disable the
+    /// protection silently).
+    fn validate_limits(&self, figment: &Figment) -> Result<(), ConfigError> {
+        let l = &self.limits;
+        let values: [(&str, u64); 13] = [
+            ("max_body_bytes", l.max_body_bytes as u64),
+            ("max_batch_len", l.max_batch_len as u64),
+            ("max_json_depth", l.max_json_depth as u64),
+            ("max_string_bytes", l.max_string_bytes as u64),
+            (
+                "max_properties_per_event",
+                l.max_properties_per_event as u64,
+            ),
+            ("max_keys_per_request", l.max_keys_per_request as u64),
+            (
+                "max_string_bytes_per_request",
+                l.max_string_bytes_per_request as u64,
+            ),
+            ("rate_per_second", l.rate_per_second),
+            ("rate_burst", l.rate_burst),
+            ("request_timeout_ms", l.request_timeout_ms),
+            ("header_read_timeout_ms", l.header_read_timeout_ms),
+            ("idle_timeout_ms", l.idle_timeout_ms),
+            ("max_connections", l.max_connections as u64),
+        ];
+        match values.iter().find(|(_, v)| *v == 0) {
+            Some((name, _)) => Err(ConfigError::Invalid {
+                key: format!("limits.{name}"),
+                source_name: source_of(figment, &["limits", name]),
+                reason: "must be greater than 0".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn validate_admin(&self, figment: &Figment) -> Result<(), ConfigError> {
+        if self.admin.listen == Some(self.listen) {
+            return Err(ConfigError::Invalid {
+                key: "admin.listen".into(),
+                source_name: source_of(figment, &["admin", "listen"]),
+                reason: "must differ from `listen`".into(),
+            });
+        }
+        if let Some(token) = &self.admin.token {
+            if token.expose().len() < MIN_ADMIN_TOKEN_BYTES {
+                return Err(ConfigError::Invalid {
+                    key: "admin.token".into(),
+                    source_name: source_of(figment, &["admin", "token"]),
+                    reason: format!("must be at least {MIN_ADMIN_TOKEN_BYTES} bytes"),
                 });
             }
         }

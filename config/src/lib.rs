@@ -16,8 +16,8 @@ mod policy;
 mod secret;
 
 pub use collector::{
-    ClickHouseConfig, CollectorConfig, LimitsConfig, LocalSinkConfig, PostHogConfig, QueueConfig,
-    ScrubConfig, ScrubRuleConfig, TenantConfig,
+    AdminConfig, ClickHouseConfig, CollectorConfig, LimitsConfig, LocalSinkConfig, PostHogConfig,
+    QueueConfig, ScrubConfig, ScrubRuleConfig, TenantConfig,
 };
 pub use error::ConfigError;
 pub use policy::{EventClass, Policy, PolicyConfig};

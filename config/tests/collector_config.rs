@@ -221,3 +221,128 @@ fn at_least_one_sink() {
     )
     .is_ok());
 }
+
+const OTHER_HASH: &str = "fedcba9876543210fedcba9876543210-other-secret";
+
+#[test]
+fn duplicate_tenant_name_names_both_tenants() {
+    let msg = err(
+        &format!(
+            "[[tenants]]\nname = \"acme\"\napi_key = \"phc_a\"\nhash_key = \"{GOOD_HASH}\"\n\
+             [[tenants]]\nname = \"acme\"\napi_key = \"phc_b\"\nhash_key = \"{OTHER_HASH}\"\n"
+        ),
+        &[],
+    );
+    assert!(msg.contains("tenants[1].name"), "{msg}");
+    assert!(
+        msg.contains("\"acme\"") && msg.contains("tenants[0]") && msg.contains("twice"),
+        "{msg}"
+    );
+    assert!(msg.contains("hush.toml"), "{msg}");
+}
+
+#[test]
+fn shared_hash_key_names_the_tenants_not_the_key() {
+    let msg = err(
+        &format!(
+            "[[tenants]]\nname = \"acme\"\napi_key = \"phc_a\"\nhash_key = \"{GOOD_HASH}\"\n\
+             [[tenants]]\nname = \"globex\"\napi_key = \"phc_b\"\nhash_key = \"{OTHER_HASH}\"\n\
+             [[tenants]]\nname = \"initech\"\napi_key = \"phc_c\"\nhash_key = \"{GOOD_HASH}\"\n"
+        ),
+        &[],
+    );
+    assert!(msg.contains("tenants[2].hash_key"), "{msg}");
+    assert!(
+        msg.contains("\"acme\"") && msg.contains("\"initech\"") && msg.contains("tenants[0]"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("globex"),
+        "only the two tenants involved: {msg}"
+    );
+    assert!(
+        !msg.contains(GOOD_HASH),
+        "the secret is never echoed: {msg}"
+    );
+}
+
+#[test]
+fn duplicate_api_key_names_the_first_tenant() {
+    let msg = err(
+        &format!(
+            "[[tenants]]\nname = \"acme\"\napi_key = \"phc_same\"\nhash_key = \"{GOOD_HASH}\"\n\
+             [[tenants]]\nname = \"globex\"\napi_key = \"phc_same\"\nhash_key = \"{OTHER_HASH}\"\n"
+        ),
+        &[],
+    );
+    assert!(
+        msg.contains("tenants[1].api_key")
+            && msg.contains("\"acme\"")
+            && msg.contains("\"globex\""),
+        "{msg}"
+    );
+    assert!(!msg.contains("phc_same"), "{msg}");
+}
+
+#[test]
+fn connection_and_request_limits_have_documented_defaults_and_layer() {
+    let c = CollectorConfig::load_from(None, Vec::new()).unwrap();
+    let l = &c.limits;
+    assert_eq!(l.header_read_timeout_ms, 10_000);
+    assert_eq!(l.idle_timeout_ms, 60_000);
+    assert_eq!(l.max_connections, 512);
+    assert_eq!(l.request_timeout_ms, 30_000);
+    assert_eq!(l.max_properties_per_event, 1000);
+    assert_eq!(l.max_keys_per_request, 250_000);
+    assert_eq!(l.max_string_bytes_per_request, 16 << 20);
+    assert!(c.admin.listen.is_none() && c.admin.token.is_none());
+
+    let token = "an-admin-token-of-at-least-32-bytes-0123";
+    let c = load(
+        "[limits]\nheader_read_timeout_ms = 250\nmax_connections = 8\n[admin]\nlisten = \"127.0.0.1:9788\"\n",
+        &[
+            ("HUSH_LIMITS__IDLE_TIMEOUT_MS", "500"),
+            ("HUSH_ADMIN__TOKEN", token),
+        ],
+    )
+    .unwrap();
+    assert_eq!(c.limits.header_read_timeout_ms, 250);
+    assert_eq!(c.limits.idle_timeout_ms, 500);
+    assert_eq!(c.limits.max_connections, 8);
+    assert_eq!(c.admin.listen.unwrap().port(), 9788);
+    assert_eq!(c.admin.token.as_ref().unwrap().expose(), token);
+    assert!(!format!("{c:?}").contains(token), "the token is a secret");
+}
+
+#[test]
+fn zero_limits_are_refused_by_name() {
+    let msg = err("[limits]\nmax_connections = 0\n", &[]);
+    assert!(
+        msg.contains("limits.max_connections") && msg.contains("greater than 0"),
+        "{msg}"
+    );
+    assert!(msg.contains("hush.toml"), "{msg}");
+    let msg = err("", &[("HUSH_LIMITS__HEADER_READ_TIMEOUT_MS", "0")]);
+    assert!(
+        msg.contains("limits.header_read_timeout_ms")
+            && msg.contains("HUSH_LIMITS__HEADER_READ_TIMEOUT_MS"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn admin_settings_are_checked() {
+    let msg = err("[admin]\ntoken = \"short-admin-token\"\n", &[]);
+    assert!(msg.contains("admin.token") && msg.contains("32"), "{msg}");
+    assert!(!msg.contains("short-admin-token"), "{msg}");
+    let msg = err(
+        "listen = \"127.0.0.1:8787\"\n[admin]\nlisten = \"127.0.0.1:8787\"\n",
+        &[],
+    );
+    assert!(
+        msg.contains("admin.listen") && msg.contains("differ"),
+        "{msg}"
+    );
+    let msg = err("[admin]\nlisten = \"nowhere\"\n", &[]);
+    assert!(msg.contains("admin.listen"), "{msg}");
+}
