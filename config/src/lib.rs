@@ -3,12 +3,14 @@
 //!
 //! - [`CollectorConfig::load`] layers built-in defaults < a TOML file < `HUSH_*` environment
 //!   variables (with `__` for nesting, e.g. `HUSH_POSTHOG__HOST`) and validates the result.
-//! - [`Policy`] is the default event catalogue from DESIGN.md, which tenants may extend.
+//! - [`catalogue`] lists every event the SDK sends; [`Policy`] forwards it by default, and
+//!   tenants may extend it.
 //! - [`consent::resolve`] decides whether an app may send telemetry, and why.
 //!
 //! Secrets are held in [`Secret`], whose `Debug`, `Display` and `Serialize` print
 //! `[redacted]`.
 
+pub mod catalogue;
 mod collector;
 pub mod consent;
 mod error;
@@ -20,5 +22,6 @@ pub use collector::{
     QueueConfig, ScrubConfig, ScrubRuleConfig, TenantConfig,
 };
 pub use error::ConfigError;
-pub use policy::{EventClass, Policy, PolicyConfig};
+pub use catalogue::EventClass;
+pub use policy::{Policy, PolicyConfig};
 pub use secret::Secret;

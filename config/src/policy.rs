@@ -1,26 +1,12 @@
 //! The event policy: which events may be forwarded, and which properties never are.
 //!
-//! This is data, with DESIGN.md's catalogue as the default; the collector's pipeline applies
-//! it. Unknown events are dropped (an allowlist, not a blocklist).
+//! This is data, with the [event catalogue](crate::catalogue) as the default; the
+//! collector's pipeline applies it. Unknown events are dropped (an allowlist, not a
+//! blocklist).
 
+use crate::catalogue::{self, EventClass};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-
-/// The basic catalogue: forwarded whenever telemetry is on.
-const BASIC_EVENTS: &[&str] = &[
-    "setup_completed",
-    "setup_failed",
-    "dev_server_started",
-    "dev_server_failed",
-];
-
-/// The opt-in catalogue: forwarded only with `$telemetry_level: full`.
-const OPT_IN_EVENTS: &[&str] = &[
-    "error_report",
-    "feature_used",
-    "performance_metric",
-    "prompt_sent",
-];
 
 /// Property names (normalised, see [`normalise_key`]) that are never forwarded: LLM outputs,
 /// person properties and network identity.
@@ -119,15 +105,6 @@ pub struct PolicyConfig {
     pub drop_properties: Vec<String>,
 }
 
-/// Which catalogue an event belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventClass {
-    /// Forwarded whenever telemetry is on.
-    Basic,
-    /// Forwarded only when the event says `$telemetry_level: full`.
-    OptIn,
-}
-
 /// The effective event policy for one tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -139,8 +116,12 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            basic: BASIC_EVENTS.iter().map(|s| s.to_string()).collect(),
-            opt_in: OPT_IN_EVENTS.iter().map(|s| s.to_string()).collect(),
+            basic: catalogue::names_of(EventClass::Basic)
+                .map(str::to_owned)
+                .collect(),
+            opt_in: catalogue::names_of(EventClass::OptIn)
+                .map(str::to_owned)
+                .collect(),
             never_properties: NEVER_PROPERTIES.iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -212,12 +193,11 @@ mod tests {
     #[test]
     fn default_catalogue_matches_design() {
         let p = Policy::default();
-        for e in BASIC_EVENTS {
-            assert_eq!(p.class_of(e), Some(EventClass::Basic));
+        for &(e, class) in catalogue::CATALOGUE {
+            assert_eq!(p.class_of(e), Some(class));
         }
-        for e in OPT_IN_EVENTS {
-            assert_eq!(p.class_of(e), Some(EventClass::OptIn));
-        }
+        assert_eq!(catalogue::names_of(EventClass::Basic).count(), 4);
+        assert_eq!(catalogue::names_of(EventClass::OptIn).count(), 4);
         assert_eq!(p.class_of("pageview"), None);
         assert_eq!(p.class_of("$identify"), None);
     }

@@ -1,9 +1,5 @@
-//! The event catalogue (DESIGN.md, "Events") and the wire shape of one event.
-//!
-//! | class | events | sent when |
-//! |---|---|---|
-//! | basic | `setup_completed`, `setup_failed`, `dev_server_started`, `dev_server_failed` | level basic or full |
-//! | opt-in | `error_report`, `feature_used`, `performance_metric`, `prompt_sent` | level full only |
+//! The wire shape of one event. The catalogue itself (names and classes) is
+//! [`hush_config::catalogue`], shared with the collector's default policy.
 //!
 //! Events are built on the caller's thread with only what is cheap (uuid, timestamp, the
 //! scrubbed text); the JSON is produced on the worker thread.
@@ -20,53 +16,11 @@ use uuid::Uuid;
 /// character boundary. Keeps the queue's memory bounded by its capacity.
 pub(crate) const MAX_TEXT_BYTES: usize = 8 * 1024;
 
-/// Which level an event needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventClass {
-    /// Sent at level basic or full.
-    Basic,
-    /// Sent only at level full, after an explicit opt-in.
-    OptIn,
-}
-
-impl EventClass {
-    /// The lowest level at which events of this class are sent.
-    pub fn min_level(self) -> Level {
-        match self {
-            EventClass::Basic => Level::Basic,
-            EventClass::OptIn => Level::Full,
-        }
-    }
-}
-
-/// The catalogue: every event the SDK can send, with its class.
-pub const CATALOGUE: &[(&str, EventClass)] = &[
-    (SETUP_COMPLETED, EventClass::Basic),
-    (SETUP_FAILED, EventClass::Basic),
-    (DEV_SERVER_STARTED, EventClass::Basic),
-    (DEV_SERVER_FAILED, EventClass::Basic),
-    (ERROR_REPORT, EventClass::OptIn),
-    (FEATURE_USED, EventClass::OptIn),
-    (PERFORMANCE_METRIC, EventClass::OptIn),
-    (PROMPT_SENT, EventClass::OptIn),
-];
-
-pub(crate) const SETUP_COMPLETED: &str = "setup_completed";
-pub(crate) const SETUP_FAILED: &str = "setup_failed";
-pub(crate) const DEV_SERVER_STARTED: &str = "dev_server_started";
-pub(crate) const DEV_SERVER_FAILED: &str = "dev_server_failed";
-pub(crate) const ERROR_REPORT: &str = "error_report";
-pub(crate) const FEATURE_USED: &str = "feature_used";
-pub(crate) const PERFORMANCE_METRIC: &str = "performance_metric";
-pub(crate) const PROMPT_SENT: &str = "prompt_sent";
-
-/// The class of a catalogued event name.
-pub(crate) fn class_of(name: &str) -> Option<EventClass> {
-    CATALOGUE
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, class)| *class)
-}
+pub(crate) use hush_config::catalogue::{
+    class_of, DEV_SERVER_FAILED, DEV_SERVER_STARTED, ERROR_REPORT, FEATURE_USED,
+    PERFORMANCE_METRIC, PROMPT_SENT, SETUP_COMPLETED, SETUP_FAILED,
+};
+pub use hush_config::catalogue::{EventClass, CATALOGUE};
 
 /// One property value.
 #[derive(Debug, Clone, PartialEq)]

@@ -918,3 +918,31 @@ fn forget_stops_sending_for_the_rest_of_the_run() {
     drop(t);
     assert_eq!(collector.connections(), 0);
 }
+
+/// The SDK and the collector share one catalogue: every event an SDK method sends is one
+/// the collector's default policy forwards, at the level it was sent.
+#[test]
+fn every_event_the_sdk_sends_is_one_the_default_policy_forwards() {
+    let collector = Collector::start();
+    let dirs = Dirs::new();
+    let env = [
+        ("NEXT_PUBLIC_POSTHOG_KEY", KEY),
+        ("HUSH_TELEMETRY_LEVEL", "full"),
+    ];
+    let t = dirs.builder(&collector.url(), &env).build();
+    assert_eq!(t.status().level, Level::Full);
+    every_event(&t);
+    assert!(t.flush(WAIT).is_complete());
+    let events = collector.events();
+    assert_eq!(events.len(), 8, "{:?}", names(&events));
+    let policy = hush_config::Policy::default();
+    for event in &events {
+        let name = event["event"].as_str().unwrap();
+        let class = policy
+            .class_of(name)
+            .unwrap_or_else(|| panic!("the default policy drops `{name}`"));
+        if class == hush_config::EventClass::OptIn {
+            assert_eq!(event["properties"]["$telemetry_level"], "full", "{name}");
+        }
+    }
+}
