@@ -1,7 +1,8 @@
 //! The network-facing parsers never panic and never echo what they were given.
 
+use hush_collector::error::ApiError;
 use hush_collector::pipeline::parse_event;
-use hush_collector::routes::{decode_body, Compression};
+use hush_collector::routes::{decode_body, Budget, Compression, Envelope};
 use hush_config::LimitsConfig;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -13,6 +14,19 @@ fn limits() -> LimitsConfig {
         max_string_bytes: 1024,
         ..LimitsConfig::default()
     }
+}
+
+/// Everything ingest does with a body before it looks up the tenant: decode, read the top
+/// level, count every event against the limits.
+fn read_body(bytes: &[u8], form: bool, compression: Compression) -> Result<usize, ApiError> {
+    let limits = limits();
+    let decoded = decode_body(bytes, form, compression, &limits)?;
+    let envelope = Envelope::read(&decoded, &limits)?;
+    let mut budget = Budget::new(&limits);
+    for event in &envelope.events {
+        budget.check(event, envelope.depth)?;
+    }
+    Ok(envelope.events.len())
 }
 
 fn arb_json() -> impl Strategy<Value = Value> {
@@ -50,16 +64,25 @@ proptest! {
     #[test]
     fn decode_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..2048), form in any::<bool>(), gzip in any::<bool>()) {
         let compression = if gzip { Compression::Gzip } else { Compression::None };
-        let _ = decode_body(&bytes, form, compression, &limits());
-        let _ = decode_body(&bytes, form, Compression::Base64, &limits());
+        let _ = read_body(&bytes, form, compression);
+        let _ = read_body(&bytes, form, Compression::Base64);
     }
 
     #[test]
     fn errors_never_echo_the_body(secret in "[a-z]{12}@example\\.com", cut in 0usize..60) {
         let body = format!("{{\"api_key\": \"phc_x\", \"batch\": [{{\"event\": \"{secret}\", \"distinct_id\": \"{secret}\"}}]}}");
         let truncated = &body.as_bytes()[..body.len().saturating_sub(cut + 1)];
-        if let Err(e) = decode_body(truncated, false, Compression::None, &limits()) {
+        if let Err(e) = read_body(truncated, false, Compression::None) {
             prop_assert!(!e.to_string().contains(&secret));
+        }
+    }
+
+    #[test]
+    fn any_json_is_read_or_refused_by_code(value in arb_json()) {
+        let body = serde_json::to_vec(&value).unwrap();
+        match read_body(&body, false, Compression::None) {
+            Ok(_) => {}
+            Err(e) => prop_assert!(!e.code().is_empty()),
         }
     }
 

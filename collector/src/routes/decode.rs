@@ -1,10 +1,11 @@
-//! Turning a request body into JSON: gzip (header, query or magic bytes), posthog-js's
-//! form-encoded base64 `data=`, size caps enforced while inflating, depth and string limits.
+//! Turning a request body into JSON bytes: gzip (header, query or magic bytes), posthog-js's
+//! form-encoded base64 `data=`, the size cap enforced while inflating. The JSON itself is
+//! read by [`super::Envelope`] and counted by [`super::Budget`].
 
 use crate::error::ApiError;
 use base64::Engine as _;
 use hush_config::LimitsConfig;
-use serde_json::Value;
+use std::borrow::Cow;
 use std::io::Read;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -59,19 +60,19 @@ impl Compression {
     }
 }
 
-/// Decodes a body into JSON bytes and parses them.
+/// Decodes a body into the JSON bytes it carries: borrowed when it is plain JSON, inflated or
+/// decoded otherwise.
 ///
 /// # Errors
 /// 413 when the body inflates past `limits.max_body_bytes` (the inflater stops there), 400
-/// for bad gzip, bad base64, a form without `data`, malformed JSON, invalid UTF-8, or
-/// nesting or strings over the limits.
-pub fn decode_body(
-    body: &[u8],
+/// for bad gzip, bad base64 or a form without `data`.
+pub fn decode_body<'a>(
+    body: &'a [u8],
     is_form: bool,
     compression: Compression,
     limits: &LimitsConfig,
-) -> Result<Value, ApiError> {
-    let mut bytes: std::borrow::Cow<'_, [u8]> = body.into();
+) -> Result<Cow<'a, [u8]>, ApiError> {
+    let mut bytes: Cow<'a, [u8]> = body.into();
     if is_form || body.starts_with(b"data=") {
         bytes = form_data(&bytes)?.into();
     } else if compression == Compression::Base64 {
@@ -83,17 +84,7 @@ pub fn decode_body(
     if bytes.len() > limits.max_body_bytes {
         return Err(too_large(limits));
     }
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        let detail = crate::scrub_cmd::describe_json_error(&e);
-        let detail = if e.to_string().contains("recursion limit") {
-            format!("JSON nested deeper than {} levels", limits.max_json_depth)
-        } else {
-            detail
-        };
-        ApiError::bad_request("invalid_json", detail)
-    })?;
-    check_shape(&value, limits)?;
-    Ok(value)
+    Ok(bytes)
 }
 
 fn too_large(limits: &LimitsConfig) -> ApiError {
@@ -107,8 +98,20 @@ fn too_large(limits: &LimitsConfig) -> ApiError {
 }
 
 /// Inflates at most `max + 1` bytes, so a gzip bomb costs no more than the limit.
+///
+/// The output buffer is sized from the gzip trailer's ISIZE (the inflated size modulo 2^32)
+/// when that is plausible, so an honest body is inflated without the buffer doubling (and
+/// briefly existing twice); a body that lies about its size still stops at `max + 1`.
 fn gunzip(bytes: &[u8], max: usize) -> Result<Vec<u8>, ApiError> {
-    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(max + 1));
+    let trailer = bytes
+        .len()
+        .checked_sub(4)
+        .and_then(|at| bytes.get(at..))
+        .and_then(|isize| <[u8; 4]>::try_from(isize).ok())
+        .map(|isize| u32::from_le_bytes(isize) as usize)
+        .filter(|size| *size <= max);
+    let capacity = trailer.map_or(bytes.len().saturating_mul(4), |size| size + 1);
+    let mut out = Vec::with_capacity(capacity.min(max + 1));
     flate2::read::MultiGzDecoder::new(bytes)
         .take(max as u64 + 1)
         .read_to_end(&mut out)
@@ -153,45 +156,4 @@ fn base64_decode(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
         .iter()
         .find_map(|engine| engine.decode(&cleaned).ok())
         .ok_or_else(|| ApiError::bad_request("invalid_base64", "`data` is not valid base64"))
-}
-
-/// Rejects nesting deeper than the limit and strings longer than the limit.
-fn check_shape(value: &Value, limits: &LimitsConfig) -> Result<(), ApiError> {
-    let mut stack = vec![(value, 1usize)];
-    while let Some((v, depth)) = stack.pop() {
-        if depth > limits.max_json_depth {
-            return Err(ApiError::bad_request(
-                "too_deep",
-                format!("JSON nested deeper than {} levels", limits.max_json_depth),
-            ));
-        }
-        match v {
-            Value::String(s) if s.len() > limits.max_string_bytes => {
-                return Err(ApiError::TooLarge {
-                    code: "string_too_long",
-                    detail: format!(
-                        "a string value is longer than {} bytes",
-                        limits.max_string_bytes
-                    ),
-                })
-            }
-            Value::Array(items) => stack.extend(items.iter().map(|x| (x, depth + 1))),
-            Value::Object(map) => {
-                for (k, x) in map {
-                    if k.len() > limits.max_string_bytes {
-                        return Err(ApiError::TooLarge {
-                            code: "string_too_long",
-                            detail: format!(
-                                "a key is longer than {} bytes",
-                                limits.max_string_bytes
-                            ),
-                        });
-                    }
-                    stack.push((x, depth + 1));
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
 }

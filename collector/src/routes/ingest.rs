@@ -1,9 +1,25 @@
 //! `POST /batch/`, `/capture/`, `/e/`, `/i/v0/e/`: accept, validate, run the pipeline,
 //! queue durably, and only then answer 200.
+//!
+//! The work per request is bounded before any event is built, in this order:
+//! 1. the body is read up to `max_body_bytes` (refused at once when `Content-Length` says
+//!    more), and decoded (gzip, base64, form) up to the same cap;
+//! 2. the top level is read with each event as a raw slice ([`Envelope`]): a batch longer
+//!    than `max_batch_len` is refused while reading;
+//! 3. the body's project key is checked (401 for an unknown key);
+//! 4. each event is counted against the nesting, key, property and string limits
+//!    ([`Budget`], 413 naming the limit), finding the keys events carry themselves;
+//! 5. the rate limit is taken; then events are parsed and run through the pipeline one at a
+//!    time, so only one event tree exists at once.
+//!
+//! Peak memory per request is the body, its decoded form (when compressed), the scrubbed
+//! records, and one event at a time.
 
+use super::budget::Budget;
 use super::decode::{decode_body, Compression};
+use super::envelope::Envelope;
 use crate::error::ApiError;
-use crate::pipeline::{now_rfc3339, parse_event, IncomingEvent, Tenant, Verdict};
+use crate::pipeline::{now_rfc3339, parse_event, Tenant, Verdict};
 use crate::queue::QueueError;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
@@ -16,8 +32,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Batches larger than this run the pipeline on the blocking pool, off the I/O threads.
-const INLINE_BATCH: usize = 512;
+/// Bodies larger than this (and every compressed or form body) are handled on the blocking
+/// pool, off the I/O threads.
+const INLINE_BODY_BYTES: usize = 64 * 1024;
+
+/// What a stored record adds to the event it came from: tenant, receive time, hashed id.
+const RECORD_OVERHEAD: usize = 256;
 
 /// The ingest handler.
 pub async fn ingest(
@@ -27,7 +47,11 @@ pub async fn ingest(
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let limits = &state.limits;
-    let raw = read_body(body, limits.max_body_bytes).await?;
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let raw = read_body(body, limits.max_body_bytes, announced).await?;
     let content_encoding = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok());
@@ -36,61 +60,27 @@ pub async fn ingest(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let value = decode_body(&raw, is_form, compression, limits)?;
-    drop(raw);
-
-    let (body_key, raw_events) = split_body(value)?;
-    if raw_events.len() > limits.max_batch_len {
-        return Err(ApiError::TooLarge {
-            code: "batch_too_large",
-            detail: format!("a batch may hold at most {} events", limits.max_batch_len),
-        });
-    }
-    let mut events = Vec::with_capacity(raw_events.len());
-    let mut key = body_key;
-    for (i, raw) in raw_events.into_iter().enumerate() {
-        let (event_key, event) = parse_event(raw)
-            .map_err(|e| ApiError::bad_request("invalid_event", format!("batch[{i}]: {e}")))?;
-        match (&key, event_key) {
-            (None, Some(k)) => key = Some(k),
-            (Some(a), Some(b)) if *a != b => {
-                return Err(ApiError::bad_request(
-                    "mixed_api_keys",
-                    format!("batch[{i}] carries a different api_key than the batch"),
-                ))
-            }
-            _ => {}
-        }
-        events.push(event);
-    }
-    let tenant = resolve_tenant(&state, key.as_deref())?;
-    state
-        .metrics
-        .received
-        .fetch_add(events.len() as u64, Ordering::Relaxed);
-    if let Err(retry_after_secs) = state.rate.take(&tenant.name, events.len() as u64) {
-        state.metrics.dropped("rate_limited", events.len() as u64);
-        return Err(ApiError::RateLimited { retry_after_secs });
-    }
-    if events.is_empty() {
-        return Ok(Json(json!({"status": 1})));
-    }
-
-    let received = events.len();
-    let processed = if received > INLINE_BATCH {
-        let state2 = state.clone();
-        let tenant2 = tenant.clone();
-        tokio::task::spawn_blocking(move || run_pipeline(&state2, &tenant2, events))
-            .await
-            .map_err(|_| ApiError::Internal)?
+    let inline = raw.len() <= INLINE_BODY_BYTES && compression == Compression::None && !is_form;
+    let processed = if inline {
+        let processed = process_body(&state, &raw, is_form, compression);
+        drop(raw);
+        processed?
     } else {
-        run_pipeline(&state, &tenant, events)
+        let state2 = state.clone();
+        tokio::task::spawn_blocking(move || process_body(&state2, &raw, is_form, compression))
+            .await
+            .map_err(|_| ApiError::Internal)??
     };
-    let Processed {
+    let Some(Processed {
+        tenant,
+        received,
         records,
         dropped,
         redactions,
-    } = processed;
+    }) = processed
+    else {
+        return Ok(Json(json!({"status": 1})));
+    };
     let accepted = records.len();
     if !records.is_empty() {
         state.queue.append(records).await.map_err(|e| match e {
@@ -125,78 +115,126 @@ pub async fn ingest(
     Ok(Json(json!({"status": 1})))
 }
 
+/// A request's events after the pipeline, not yet queued.
 struct Processed {
+    tenant: Arc<Tenant>,
+    received: usize,
     records: Vec<Bytes>,
     dropped: BTreeMap<String, u64>,
     redactions: BTreeMap<String, u64>,
 }
 
-fn run_pipeline(state: &AppState, tenant: &Tenant, events: Vec<IncomingEvent>) -> Processed {
+/// Steps 1–5 of the module docs, for one body; `None` for an empty batch. Counts the events
+/// as received once they all passed (or when the rate limit refuses them).
+fn process_body(
+    state: &AppState,
+    raw: &[u8],
+    is_form: bool,
+    compression: Compression,
+) -> Result<Option<Processed>, ApiError> {
+    let limits = &state.limits;
+    let bytes = decode_body(raw, is_form, compression, limits)?;
+    let envelope = Envelope::read(&bytes, limits)?;
+    // The body's key is checked before any event is looked at.
+    let body_tenant = match envelope.api_key.as_deref() {
+        Some(key) => Some(resolve_tenant(state, Some(key))?),
+        None => None,
+    };
+    let mut budget = Budget::new(limits);
+    let mut key = envelope.api_key.clone();
+    for (i, event) in envelope.events.iter().enumerate() {
+        let event_key = budget.check(event, envelope.depth)?;
+        match (&key, event_key) {
+            (None, Some(k)) => key = Some(k),
+            (Some(a), Some(b)) if *a != b => {
+                return Err(ApiError::bad_request(
+                    "mixed_api_keys",
+                    format!("batch[{i}] carries a different api_key than the batch"),
+                ))
+            }
+            _ => {}
+        }
+    }
+    let tenant = match body_tenant {
+        Some(tenant) => tenant,
+        None => resolve_tenant(state, key.as_deref())?,
+    };
+    let received = envelope.events.len();
+    if let Err(retry_after_secs) = state.rate.take(&tenant.name, received as u64) {
+        count_received(state, received);
+        state.metrics.dropped("rate_limited", received as u64);
+        return Err(ApiError::RateLimited { retry_after_secs });
+    }
+    if received == 0 {
+        return Ok(None);
+    }
+
     let received_at = now_rfc3339();
     let mut out = Processed {
-        records: Vec::with_capacity(events.len()),
+        tenant,
+        received,
+        records: Vec::with_capacity(received),
         dropped: BTreeMap::new(),
         redactions: BTreeMap::new(),
     };
-    for event in events {
+    for (i, raw_event) in envelope.events.iter().enumerate() {
+        let value: Value =
+            serde_json::from_str(raw_event.get()).map_err(|e| super::envelope::invalid_json(&e))?;
+        let (_, event) = parse_event(value)
+            .map_err(|e| ApiError::bad_request("invalid_event", format!("batch[{i}]: {e}")))?;
         match state
             .pipeline
-            .process(tenant, event, &received_at, &mut out.redactions)
+            .process(&out.tenant, event, &received_at, &mut out.redactions)
         {
-            Verdict::Forward(stored) => match serde_json::to_vec(&stored) {
-                Ok(bytes) => out.records.push(Bytes::from(bytes)),
-                Err(_) => *out.dropped.entry("unserializable".into()).or_default() += 1,
-            },
+            Verdict::Forward(stored) => {
+                // Sized from the raw event (plus the added ids and times), so a record does
+                // not carry a doubled buffer's slack into the queue.
+                let mut bytes = Vec::with_capacity(raw_event.get().len() + RECORD_OVERHEAD);
+                match serde_json::to_writer(&mut bytes, &stored) {
+                    Ok(()) => out.records.push(Bytes::from(bytes)),
+                    Err(_) => *out.dropped.entry("unserializable".into()).or_default() += 1,
+                }
+            }
             Verdict::Drop(reason) => {
                 *out.dropped.entry(reason.as_str().into()).or_default() += 1;
             }
         }
     }
-    out
+    count_received(state, received);
+    Ok(Some(out))
 }
 
-async fn read_body(body: Body, max: usize) -> Result<Bytes, ApiError> {
-    match http_body_util::Limited::new(body, max).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::TooLarge {
-            code: "body_too_large",
-            detail: format!("the body is larger than {max} bytes"),
-        }),
-        Err(_) => Err(ApiError::bad_request(
-            "unreadable_body",
-            "the request body could not be read",
-        )),
+fn count_received(state: &AppState, n: usize) {
+    state
+        .metrics
+        .received
+        .fetch_add(n as u64, Ordering::Relaxed);
+}
+
+/// Reads the body into one buffer of at most `max` bytes, sized from `Content-Length` when
+/// the client sent it, and refused at once when that is over `max`.
+async fn read_body(body: Body, max: usize, announced: Option<u64>) -> Result<Vec<u8>, ApiError> {
+    let too_large = || ApiError::TooLarge {
+        code: "body_too_large",
+        detail: format!("the body is larger than {max} bytes (limits.max_body_bytes)"),
+    };
+    if announced.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
     }
-}
-
-/// PostHog's body shapes: `{"api_key"|"token", "batch": [...]}`, one event (carrying its
-/// key), or an array of events.
-fn split_body(value: Value) -> Result<(Option<String>, Vec<Value>), ApiError> {
-    match value {
-        Value::Array(events) => Ok((None, events)),
-        Value::Object(mut map) => {
-            let key = ["api_key", "token"].iter().find_map(|k| match map.get(*k) {
-                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                _ => None,
-            });
-            match map.remove("batch") {
-                Some(Value::Array(events)) => Ok((key, events)),
-                Some(_) => Err(ApiError::bad_request(
-                    "invalid_batch",
-                    "`batch` must be an array of events",
-                )),
-                None if map.contains_key("event") => Ok((None, vec![Value::Object(map)])),
-                None => Err(ApiError::bad_request(
-                    "invalid_body",
-                    "expected a `batch` array, one event, or an array of events",
-                )),
+    let mut out = Vec::with_capacity(announced.map_or(0, |n| n as usize));
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| {
+            ApiError::bad_request("unreadable_body", "the request body could not be read")
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > max {
+                return Err(too_large());
             }
+            out.extend_from_slice(&data);
         }
-        _ => Err(ApiError::bad_request(
-            "invalid_body",
-            "expected a JSON object or array",
-        )),
     }
+    Ok(out)
 }
 
 fn resolve_tenant(state: &AppState, key: Option<&str>) -> Result<Arc<Tenant>, ApiError> {

@@ -1,12 +1,16 @@
 //! HTTP routes: PostHog-compatible ingest and the operations endpoints.
 
+mod budget;
 mod decode;
+mod envelope;
 mod ingest;
 mod ops;
 mod rate;
 mod request_id;
 
+pub use budget::Budget;
 pub use decode::{decode_body, Compression};
+pub use envelope::Envelope;
 pub use rate::RateLimiter;
 
 use crate::state::AppState;
