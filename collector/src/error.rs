@@ -25,6 +25,17 @@ pub enum ApiError {
         /// Human-readable detail.
         detail: String,
     },
+    /// The request is authenticated but not allowed here (403).
+    #[error("{detail}")]
+    Forbidden {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Human-readable detail naming what would be allowed.
+        detail: String,
+    },
+    /// No such route (404). The path is never echoed.
+    #[error("no such route")]
+    NotFound,
     /// The body, or what it inflates to, or the batch, is over a limit (413).
     #[error("{detail}")]
     TooLarge {
@@ -66,6 +77,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -78,9 +91,11 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. }
             | ApiError::Unauthorized { code, .. }
+            | ApiError::Forbidden { code, .. }
             | ApiError::TooLarge { code, .. }
             | ApiError::Unavailable { code, .. } => code,
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::NotFound => "not_found",
             ApiError::Internal => "internal_error",
         }
     }
@@ -90,7 +105,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let kind = match &self {
             ApiError::BadRequest { .. } | ApiError::TooLarge { .. } => "validation_error",
-            ApiError::Unauthorized { .. } => "authentication_error",
+            ApiError::Unauthorized { .. } | ApiError::Forbidden { .. } => "authentication_error",
+            ApiError::NotFound => "invalid_request",
             ApiError::RateLimited { .. } => "rate_limit_error",
             ApiError::Unavailable { .. } | ApiError::Internal => "server_error",
         };

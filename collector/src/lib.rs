@@ -6,6 +6,7 @@
 //! same pipeline over JSON Lines.
 
 pub mod error;
+pub mod listener;
 pub mod metrics;
 pub mod pipeline;
 pub mod queue;
@@ -17,4 +18,4 @@ pub mod sinks;
 pub mod state;
 
 pub use routes::router;
-pub use server::{build_scrubber, serve, Collector, ServeError};
+pub use server::{build_scrubber, serve, serve_on, Collector, Listeners, ServeError};

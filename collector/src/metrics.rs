@@ -31,6 +31,25 @@ pub struct Metrics {
     latency: Histogram,
     /// Queue gauges, refreshed by whoever reads the queue's stats.
     queue: Mutex<QueueGauges>,
+    connections: ConnectionCounters,
+}
+
+/// Why the collector closed a client connection on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionTimeout {
+    /// The request head did not arrive within `limits.header_read_timeout_ms`.
+    Header,
+    /// The connection stayed idle longer than `limits.idle_timeout_ms`.
+    Idle,
+}
+
+#[derive(Default)]
+struct ConnectionCounters {
+    open: AtomicU64,
+    accepted: AtomicU64,
+    refused: AtomicU64,
+    header_timeouts: AtomicU64,
+    idle_timeouts: AtomicU64,
 }
 
 /// Delivery counters for one sink.
@@ -149,6 +168,36 @@ impl Metrics {
             .clone()
     }
 
+    /// Counts a connection accepted under the cap (and open until [`Metrics::connection_closed`]).
+    pub fn connection_opened(&self) {
+        self.connections.accepted.fetch_add(1, Ordering::Relaxed);
+        self.connections.open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts an accepted connection closed.
+    pub fn connection_closed(&self) {
+        self.connections.open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Counts a connection refused because the listener was at its connection cap.
+    pub fn connection_refused(&self) {
+        self.connections.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a connection closed by a timeout.
+    pub fn connection_timed_out(&self, timeout: ConnectionTimeout) {
+        let counter = match timeout {
+            ConnectionTimeout::Header => &self.connections.header_timeouts,
+            ConnectionTimeout::Idle => &self.connections.idle_timeouts,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Connections open now.
+    pub fn connections_open(&self) -> u64 {
+        self.connections.open.load(Ordering::Relaxed)
+    }
+
     /// Updates the queue gauges.
     pub fn set_queue(&self, bytes: u64, depth: BTreeMap<String, u64>) {
         let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
@@ -261,6 +310,43 @@ impl Metrics {
                 );
             }
         }
+        let c = &self.connections;
+        let _ = writeln!(out, "# HELP hush_connections_open Client connections open.\n# TYPE hush_connections_open gauge\nhush_connections_open {}", c.open.load(Ordering::Relaxed));
+        counter(
+            &mut out,
+            "hush_connections_accepted_total",
+            "Client connections accepted under the cap.",
+        );
+        let _ = writeln!(
+            out,
+            "hush_connections_accepted_total {}",
+            c.accepted.load(Ordering::Relaxed)
+        );
+        counter(
+            &mut out,
+            "hush_connections_refused_total",
+            "Client connections refused with 503 at the connection cap.",
+        );
+        let _ = writeln!(
+            out,
+            "hush_connections_refused_total {}",
+            c.refused.load(Ordering::Relaxed)
+        );
+        counter(
+            &mut out,
+            "hush_connections_timed_out_total",
+            "Client connections closed by the header-read or idle timeout.",
+        );
+        let _ = writeln!(
+            out,
+            "hush_connections_timed_out_total{{phase=\"header\"}} {}",
+            c.header_timeouts.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "hush_connections_timed_out_total{{phase=\"idle\"}} {}",
+            c.idle_timeouts.load(Ordering::Relaxed)
+        );
         let _ = writeln!(out, "# HELP hush_request_duration_seconds Request latency.\n# TYPE hush_request_duration_seconds histogram");
         for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
             let _ = writeln!(

@@ -1,9 +1,10 @@
 //! Starting and stopping the whole collector: queue, sinks, HTTP server.
 
+use crate::listener::{self, ConnectionLimits};
 use crate::metrics::Metrics;
 use crate::pipeline::{Pipeline, Tenants};
 use crate::queue::{Queue, QueueError, QueueOptions};
-use crate::routes::router;
+use crate::routes::{self, Listener, OpsAccess};
 use crate::state::AppState;
 use hush_config::{CollectorConfig, ScrubConfig};
 use hush_scrubbers::{Redaction, ScrubError, Scrubber};
@@ -16,6 +17,9 @@ use tokio::task::JoinHandle;
 
 /// How long sinks may keep flushing after the server stopped accepting.
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Most connections open at once on the admin listener.
+pub const ADMIN_MAX_CONNECTIONS: usize = 32;
 
 /// Why the collector could not start or run.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +41,14 @@ pub enum ServeError {
     /// A sink could not be set up.
     #[error("cannot start sink: {0}")]
     Sink(String),
+    /// The admin listener's address could not be bound.
+    #[error("cannot listen on admin.listen {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The HTTP server failed.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
@@ -90,14 +102,17 @@ impl Collector {
         let sinks = crate::sinks::start_all(config, &queue, metrics.clone(), stop_rx)
             .await
             .map_err(|e| ServeError::Sink(e.to_string()))?;
-        let state = Arc::new(AppState::new(
-            Pipeline::new(scrubber),
-            Tenants::from_config(config),
-            queue,
-            metrics,
-            config.limits.clone(),
-            config.queue.max_bytes,
-        ));
+        let state = Arc::new(
+            AppState::new(
+                Pipeline::new(scrubber),
+                Tenants::from_config(config),
+                queue,
+                metrics,
+                config.limits.clone(),
+                config.queue.max_bytes,
+            )
+            .with_ops(OpsAccess::from_config(config)),
+        );
         Ok(Collector {
             state,
             sinks,
@@ -128,25 +143,89 @@ async fn futures_join(handles: Vec<JoinHandle<()>>) {
     }
 }
 
-/// Runs the collector on `listener` until `shutdown` resolves: stops accepting, finishes
-/// in-flight requests, lets sinks flush within [`SHUTDOWN_DEADLINE`], leaves the rest queued.
+/// The sockets the collector answers on.
+pub struct Listeners {
+    /// Ingest and the operations endpoints (`listen`).
+    pub main: TcpListener,
+    /// `/healthz`, `/readyz` and `/metrics` only (`admin.listen`), if set.
+    pub admin: Option<TcpListener>,
+}
+
+/// Runs the collector on `listener`, and on `admin.listen` when configured, until
+/// `shutdown` resolves: see [`serve_on`].
 ///
 /// # Errors
-/// [`ServeError`] when start-up fails or the server's accept loop fails.
+/// [`ServeError`] when start-up fails or `admin.listen` cannot be bound.
 pub async fn serve(
     config: CollectorConfig,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let admin = match config.admin.listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServeError::Bind { addr, source })?,
+        ),
+        None => None,
+    };
+    serve_on(
+        config,
+        Listeners {
+            main: listener,
+            admin,
+        },
+        shutdown,
+    )
+    .await
+}
+
+/// Runs the collector on `listeners` until `shutdown` resolves: stops accepting, finishes
+/// in-flight requests, lets sinks flush within [`SHUTDOWN_DEADLINE`], leaves the rest queued.
+///
+/// Connections are served with `[limits]`'s header-read and idle timeouts and connection
+/// cap (see [`crate::listener`]); the admin listener has the same timeouts and a cap of
+/// [`ADMIN_MAX_CONNECTIONS`]. Operator details are served as [`OpsAccess`] says.
+///
+/// # Errors
+/// [`ServeError`] when start-up fails.
+pub async fn serve_on(
+    config: CollectorConfig,
+    listeners: Listeners,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let collector = Collector::start(&config).await?;
     let state = collector.state.clone();
-    let app = router(state.clone());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            state.set_stopping();
-        })
-        .await?;
+    let metrics = state.metrics.clone();
+    let limits = ConnectionLimits::from_config(&config.limits);
+    let (stop_tx, stop) = watch::channel(false);
+    let ops_open = OpsAccess::main_is_open(listeners.main.local_addr()?, listeners.admin.is_some());
+    let main = listener::run(
+        listeners.main,
+        routes::app(state.clone(), Listener::Main { ops_open }),
+        limits,
+        metrics.clone(),
+        stop.clone(),
+    );
+    let admin = async {
+        if let Some(admin) = listeners.admin {
+            if let Ok(addr) = admin.local_addr() {
+                tracing::info!(admin = %addr, "admin endpoints listening");
+            }
+            let limits = ConnectionLimits {
+                max_connections: ADMIN_MAX_CONNECTIONS,
+                ..limits
+            };
+            let app = routes::app(state.clone(), Listener::Admin);
+            listener::run(admin, app, limits, metrics.clone(), stop.clone()).await;
+        }
+    };
+    let signal = async {
+        shutdown.await;
+        state.set_stopping();
+        let _ = stop_tx.send(true);
+    };
+    tokio::join!(main, admin, signal);
     collector.stop(SHUTDOWN_DEADLINE).await;
     tracing::info!("hush-collector stopped");
     Ok(())

@@ -3,7 +3,7 @@
 use crate::metrics::Metrics;
 use crate::pipeline::{Pipeline, Tenants};
 use crate::queue::Queue;
-use crate::routes::RateLimiter;
+use crate::routes::{OpsAccess, RateLimiter};
 use hush_config::LimitsConfig;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -27,6 +27,9 @@ pub struct AppState {
     pub max_queue_bytes: u64,
     /// The longest a request may take.
     pub request_timeout: Duration,
+    /// Who may read `/metrics` and the details of `/readyz`; nobody but the admin listener
+    /// until [`AppState::with_ops`] says otherwise.
+    pub ops: OpsAccess,
     stopping: AtomicBool,
 }
 
@@ -49,8 +52,15 @@ impl AppState {
             metrics,
             limits,
             max_queue_bytes,
+            ops: OpsAccess::default(),
             stopping: AtomicBool::new(false),
         }
+    }
+
+    /// The same state with this access to the operator details.
+    pub fn with_ops(mut self, ops: OpsAccess) -> Self {
+        self.ops = ops;
+        self
     }
 
     /// Marks the collector as stopping (readiness turns false).

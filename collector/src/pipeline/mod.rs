@@ -40,6 +40,12 @@ impl Pipeline {
         Pipeline { scrubber }
     }
 
+    /// Whether the scrubber finds anything to redact in `text` (used to refuse client values,
+    /// such as a request id, that look like a secret or personal data).
+    pub fn finds_anything(&self, text: &str) -> bool {
+        !self.scrubber.find(text).is_empty()
+    }
+
     /// Applies the tenant's policy, removes never-forwarded properties, re-hashes ids and
     /// scrubs every remaining string. Redaction counts are added to `redactions`.
     pub fn process(

@@ -1,4 +1,10 @@
 //! Request ids, the request span, the request timeout, and latency metrics.
+//!
+//! Nothing the client chose reaches a log line unchecked: the span names the route (one of
+//! the collector's fixed paths, or `unmatched`), never the raw path or query, and a client's
+//! `X-Request-Id` is used only when it is short, plain and holds nothing the scrubber would
+//! redact. Otherwise a fresh id replaces it, and the client's value is neither logged nor
+//! echoed.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -14,13 +20,26 @@ use tracing::Instrument;
 pub const REQUEST_ID: &str = "x-request-id";
 
 /// A client's id is kept only if it is short and plain, so it can never smuggle a payload
-/// into the logs.
-fn acceptable(id: &str) -> bool {
-    !id.is_empty()
+/// into the logs, and holds nothing that looks like a secret or personal data (an API key,
+/// an email, a token: whatever the scrubber finds).
+fn acceptable(state: &AppState, id: &str) -> bool {
+    let plain = !id.is_empty()
         && id.len() <= 64
         && id
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    plain && !state.pipeline.finds_anything(id)
+}
+
+/// The route to log for a path: one of the collector's own paths, or `unmatched` (an unknown
+/// path may carry anything, e.g. an email or a key pasted into a URL).
+fn route_label(path: &str) -> &'static str {
+    super::INGEST_PATHS
+        .iter()
+        .chain(super::OPS_PATHS.iter())
+        .find(|known| **known == path)
+        .copied()
+        .unwrap_or("unmatched")
 }
 
 /// Wraps every request: id, span, timeout, metrics.
@@ -34,14 +53,14 @@ pub async fn request_context(
         .headers()
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| acceptable(v))
+        .filter(|v| acceptable(&state, v))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let span = tracing::info_span!(
         "request",
         request_id = %id,
         method = %request.method(),
-        path = %request.uri().path()
+        route = %route_label(request.uri().path())
     );
     let timeout = state.request_timeout;
     let mut response = async move {
@@ -76,4 +95,20 @@ pub async fn request_context(
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_paths_are_not_logged() {
+        assert_eq!(route_label("/batch/"), "/batch/");
+        assert_eq!(route_label("/metrics"), "/metrics");
+        assert_eq!(
+            route_label("/users/jane.doe@example.com/ghp_R8x2Lq9ZtW4vYk7NbP3mC6sD1fH5jA0eUoIy"),
+            "unmatched"
+        );
+        assert_eq!(route_label("/batch/extra"), "unmatched");
+    }
 }
