@@ -28,4 +28,8 @@ pub enum ScrubError {
         /// A short reason that does not quote the pattern.
         reason: &'static str,
     },
+    /// No hash key was given and the operating system's random source failed, so no key
+    /// that cannot be guessed could be made.
+    #[error("the operating system's random source failed; set a hash key")]
+    NoRandomness,
 }

@@ -75,31 +75,12 @@ impl Default for Scrubber {
 }
 
 /// A random key for [`Redaction::Hash`] when no key is configured, from the operating
-/// system's random source.
-fn random_key() -> [u8; 32] {
+/// system's random source (never from the clock or an address: a guessable key would
+/// let anyone confirm a guessed value from its hash).
+fn random_key() -> Result<[u8; 32], ScrubError> {
     let mut key = [0u8; 32];
-    match getrandom::getrandom(&mut key) {
-        Ok(()) => key,
-        // No OS randomness (never seen on the supported systems): the next best thing.
-        Err(_) => fallback_key(),
-    }
-}
-
-/// Std's randomly seeded hasher state, the clock and an address, whitened with BLAKE3.
-fn fallback_key() -> [u8; 32] {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = blake3::Hasher::new_derive_key("hush-scrubbers random hash key v1");
-    for _ in 0..4 {
-        let mut s = std::collections::hash_map::RandomState::new().build_hasher();
-        s.write_u8(0);
-        h.update(&s.finish().to_le_bytes());
-    }
-    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        h.update(&d.as_nanos().to_le_bytes());
-    }
-    let local = 0u8;
-    h.update(&(std::ptr::addr_of!(local) as usize).to_le_bytes());
-    *h.finalize().as_bytes()
+    getrandom::getrandom(&mut key).map_err(|_| ScrubError::NoRandomness)?;
+    Ok(key)
 }
 
 /// The built-in detectors over `text`: the anchored pass, then the word scan outside the
@@ -441,7 +422,10 @@ impl ScrubberBuilder {
                 disabled,
                 custom,
                 names: self.names,
-                hash_key: self.hash_key.unwrap_or_else(random_key),
+                hash_key: match self.hash_key {
+                    Some(key) => key,
+                    None => random_key()?,
+                },
             }),
         })
     }
