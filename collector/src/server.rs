@@ -6,7 +6,7 @@ use crate::pipeline::{Pipeline, Tenants};
 use crate::queue::{Queue, QueueError, QueueOptions};
 use crate::routes::{self, Listener, OpsAccess};
 use crate::state::AppState;
-use hush_config::{CollectorConfig, ScrubConfig};
+use hush_config::{CollectorConfig, ScrubAction, ScrubConfig};
 use hush_scrubbers::{Redaction, ScrubError, Scrubber};
 use std::future::Future;
 use std::sync::Arc;
@@ -61,11 +61,11 @@ pub enum ServeError {
 pub fn build_scrubber(config: &ScrubConfig) -> Result<Scrubber, ScrubError> {
     let mut builder = Scrubber::builder();
     for rule in &config.rules {
-        let action = match rule.action.as_str() {
-            "hash" => Redaction::Hash,
-            "mask" => Redaction::Mask,
-            "remove" => Redaction::Remove,
-            _ => Redaction::Placeholder,
+        let action = match rule.action {
+            ScrubAction::Placeholder => Redaction::Placeholder,
+            ScrubAction::Hash => Redaction::Hash,
+            ScrubAction::Mask => Redaction::Mask,
+            ScrubAction::Remove => Redaction::Remove,
         };
         builder = builder.custom_rule(&rule.name, &rule.pattern, action);
     }
@@ -96,6 +96,7 @@ impl Collector {
         let options = QueueOptions {
             max_bytes: config.queue.max_bytes,
             segment_bytes: config.queue.segment_bytes,
+            max_owner_bytes: config.queue.max_tenant_bytes(config.tenants.len()),
         };
         let queue = Queue::open(&config.data_dir.join("queue"), options, &consumers).await?;
         let (stop_sinks, stop_rx) = watch::channel(false);

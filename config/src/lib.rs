@@ -17,11 +17,11 @@ mod error;
 mod policy;
 mod secret;
 
+pub use catalogue::EventClass;
 pub use collector::{
     AdminConfig, ClickHouseConfig, CollectorConfig, LimitsConfig, LocalSinkConfig, PostHogConfig,
-    QueueConfig, ScrubConfig, ScrubRuleConfig, TenantConfig,
+    QueueConfig, ScrubAction, ScrubConfig, ScrubRuleConfig, TenantConfig,
 };
 pub use error::ConfigError;
-pub use catalogue::EventClass;
 pub use policy::{Policy, PolicyConfig};
 pub use secret::Secret;

@@ -346,3 +346,28 @@ fn admin_settings_are_checked() {
     let msg = err("[admin]\nlisten = \"nowhere\"\n", &[]);
     assert!(msg.contains("admin.listen"), "{msg}");
 }
+
+#[test]
+fn a_scrub_action_is_one_of_four_and_an_unknown_one_names_its_key() {
+    let config = load(
+        "[[scrub.rules]]\nname = \"order\"\npattern = \"ORD-[0-9]+\"\naction = \"hash\"\n\
+         [[scrub.rules]]\nname = \"ticket\"\npattern = \"T-[0-9]+\"\n",
+        &[],
+    )
+    .unwrap();
+    let actions: Vec<_> = config.scrub.rules.iter().map(|r| r.action).collect();
+    assert_eq!(
+        actions,
+        [
+            hush_config::ScrubAction::Hash,
+            hush_config::ScrubAction::Placeholder
+        ]
+    );
+    let msg = err(
+        "[[scrub.rules]]\nname = \"order\"\npattern = \"ORD-[0-9]+\"\naction = \"redact\"\n",
+        &[],
+    );
+    assert!(msg.contains("action"), "{msg}");
+    assert!(msg.contains("scrub.rules"), "{msg}");
+    assert!(msg.contains("placeholder"), "lists the choices: {msg}");
+}

@@ -108,14 +108,14 @@ pub(crate) fn store(dir: &Path, consumer: &str, pos: Position) -> Result<(), Que
     sync_dir(dir)
 }
 
-/// Removes temp files left by a crash in the middle of [`store`].
+/// Removes temp files left by a crash in the middle of [`store`] (and a heal's probe).
 pub(crate) fn remove_stale_temps(dir: &Path) -> Result<(), QueueError> {
     for entry in fs::read_dir(dir).map_err(|e| QueueError::io(dir, e))? {
         let entry = entry.map_err(|e| QueueError::io(dir, e))?;
         let is_temp = entry
             .file_name()
             .to_str()
-            .is_some_and(|n| n.ends_with(".cursor.tmp"));
+            .is_some_and(|n| n.ends_with(".cursor.tmp") || n == super::writer::PROBE_FILE);
         if is_temp {
             let path = entry.path();
             fs::remove_file(&path).map_err(|e| QueueError::io(&path, e))?;

@@ -12,6 +12,19 @@ pub enum QueueError {
     /// Nothing of the rejected call was written; retry once sinks have caught up.
     #[error("the queue is full (its disk cap is reached); retry later")]
     Full,
+    /// One producer (`Queue::append_as`) holds its whole share of the cap
+    /// (`QueueOptions::max_owner_bytes`); others may still append. Nothing of the
+    /// rejected call was written; retry once sinks have caught up.
+    #[error("this producer's share of the queue is full; retry later")]
+    ShareFull,
+    /// Writes to the queue are failing (disk full, out of file descriptors, an I/O
+    /// error). Nothing of the rejected call was written. The queue heals by itself: it
+    /// retries in the background and takes appends again once a write succeeds.
+    #[error("the queue cannot write right now ({reason}); retry later")]
+    Unavailable {
+        /// The failure, naming the file and the OS error (never a payload).
+        reason: String,
+    },
     /// Reading, writing, syncing or deleting a queue file failed.
     #[error("queue I/O failed on {path}: {source}")]
     Io {
@@ -66,6 +79,10 @@ impl QueueError {
     pub(crate) fn duplicate(&self) -> Self {
         match self {
             QueueError::Full => QueueError::Full,
+            QueueError::ShareFull => QueueError::ShareFull,
+            QueueError::Unavailable { reason } => QueueError::Unavailable {
+                reason: reason.clone(),
+            },
             QueueError::Io { path, source } => QueueError::Io {
                 path: path.clone(),
                 source: io::Error::new(source.kind(), source.to_string()),

@@ -68,6 +68,27 @@ impl Queue {
         options: QueueOptions,
         consumers: &[&str],
     ) -> Result<Queue, QueueError> {
+        Self::open_with(dir, options, consumers, None).await
+    }
+
+    /// [`Queue::open`], its writer appending to `file` instead of the active segment
+    /// (until its first heal reopens the segment): tests inject failing files this way.
+    #[cfg(test)]
+    pub(crate) async fn open_writing_to(
+        dir: &Path,
+        options: QueueOptions,
+        consumers: &[&str],
+        file: fs::File,
+    ) -> Result<Queue, QueueError> {
+        Self::open_with(dir, options, consumers, Some(file)).await
+    }
+
+    async fn open_with(
+        dir: &Path,
+        options: QueueOptions,
+        consumers: &[&str],
+        file_override: Option<fs::File>,
+    ) -> Result<Queue, QueueError> {
         let mut names: Vec<String> = Vec::with_capacity(consumers.len());
         for &name in consumers {
             cursor::validate_consumer(name)?;
@@ -83,7 +104,7 @@ impl Queue {
         let shared = Arc::new(shared);
         let writer = Writer::new(
             shared.clone(),
-            file,
+            file_override.unwrap_or(file),
             recovered.active,
             recovered.active_len,
             recovered.next_seq,
@@ -113,16 +134,41 @@ impl Queue {
     /// [`QueueError::Full`] when they would take the queue past its cap, and
     /// [`QueueError::RecordTooLarge`] for a record over
     /// [`MAX_RECORD_BYTES`](super::MAX_RECORD_BYTES): nothing of the call is written.
-    /// [`QueueError::Io`] if writing or syncing failed (then every later append fails too,
-    /// until the queue is reopened); [`QueueError::Closed`] after [`Queue::close`].
+    /// [`QueueError::Unavailable`] if writing or syncing failed, or has been failing
+    /// (disk full, no file descriptors): nothing of the call is written, and the queue
+    /// takes appends again by itself once a write succeeds. [`QueueError::Closed`] after
+    /// [`Queue::close`].
     pub async fn append(&self, records: Vec<Bytes>) -> Result<(), QueueError> {
+        self.append_with(None, records).await
+    }
+
+    /// [`Queue::append`] on behalf of `owner` (a tenant): the records count against the
+    /// owner's share of the cap ([`QueueOptions::max_owner_bytes`]) until the segment
+    /// holding them is freed.
+    ///
+    /// # Errors
+    /// As [`Queue::append`], and [`QueueError::ShareFull`] when they would take the
+    /// owner past its share (nothing of the call is written).
+    pub async fn append_as(&self, owner: &str, records: Vec<Bytes>) -> Result<(), QueueError> {
+        self.append_with(Some(Arc::from(owner)), records).await
+    }
+
+    async fn append_with(
+        &self,
+        owner: Option<Arc<str>>,
+        records: Vec<Bytes>,
+    ) -> Result<(), QueueError> {
         if records.is_empty() {
             return Ok(());
         }
         let (ack, done) = oneshot::channel();
         self.inner
             .tx
-            .send(Request::Append { records, ack })
+            .send(Request::Append {
+                records,
+                owner,
+                ack,
+            })
             .await
             .map_err(|_| QueueError::Closed)?;
         done.await.map_err(|_| QueueError::Closed)?
@@ -140,6 +186,12 @@ impl Queue {
             .position(|c| c == consumer)
             .ok_or_else(|| QueueError::UnknownConsumer(consumer.to_string()))?;
         Ok(QueueReader::new(shared.clone(), index))
+    }
+
+    /// Why appends are refused right now (a failed write the queue has not healed from
+    /// yet), for readiness checks; `None` when appends work.
+    pub fn unavailable_reason(&self) -> Option<String> {
+        self.inner.shared.broken()
     }
 
     /// Bytes on disk, and per consumer the number of durable records not yet committed.
@@ -232,10 +284,13 @@ fn open_blocking(
         next_seq: log.next_seq,
         bytes_on_disk,
         committed,
+        owners: BTreeMap::new(),
+        owner_bytes: Default::default(),
     };
     let shared = Shared::new(
         dir,
         options.max_bytes,
+        options.max_owner_bytes,
         options.effective_segment_bytes(),
         consumers,
         state,

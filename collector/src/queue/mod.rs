@@ -47,9 +47,16 @@
 //!
 //! # Failure modes
 //!
-//! - A failed write or fsync stops the writer: every later append fails with
-//!   [`QueueError::Io`] until the queue is reopened (after a failed fsync the kernel may
-//!   have dropped dirty pages, so retrying could acknowledge lost data).
+//! - A failed write, fsync or segment roll (disk full, no file descriptors, an I/O
+//!   error) fails the appends not yet durable with [`QueueError::Unavailable`] — each
+//!   append is durable whole or not at all, so a refused batch left nothing behind — and
+//!   cuts their bytes off the segment. After a failed fsync the kernel may have dropped
+//!   dirty pages, so nothing written since the last good sync is trusted: those bytes are
+//!   cut, never acknowledged. The writer then refuses appends (`Unavailable`) and heals by
+//!   itself: every 250 ms, or on the next append, it reopens the active segment, cuts it
+//!   back to its last synced length, removes a half-made next segment, and writes and
+//!   syncs a probe file; once that works it takes appends again. No restart is needed.
+//!   [`Queue::unavailable_reason`] says why it is refusing, for readiness checks.
 //! - A record failing its CRC inside a sealed segment (disk corruption) stops that
 //!   consumer's reader with [`QueueError::Corrupt`] naming the file and offset; nothing is
 //!   skipped silently.
@@ -61,10 +68,13 @@ mod format;
 mod handle;
 mod options;
 mod reader;
+mod scan;
 mod segment;
 mod state;
 mod writer;
 
+#[cfg(test)]
+mod fault_tests;
 #[cfg(test)]
 mod tests;
 
@@ -73,3 +83,4 @@ pub use self::format::MAX_RECORD_BYTES;
 pub use self::handle::{Queue, QueueStats};
 pub use self::options::QueueOptions;
 pub use self::reader::{Batch, QueueReader};
+pub use self::scan::for_each_pending_record;

@@ -12,6 +12,11 @@ pub struct QueueOptions {
     /// every consumer has committed past it. Capped at a quarter of `max_bytes` so that a
     /// drained queue can always free most of its cap. Default 64 MiB.
     pub segment_bytes: u64,
+    /// Cap on the bytes one producer (`Queue::append_as`, one tenant) may hold in the
+    /// queue, so that one busy or abusive producer cannot take the whole cap from the
+    /// others: past it, its appends are refused with `QueueError::ShareFull` while others
+    /// are accepted. `None` (the default): no share, only `max_bytes`.
+    pub max_owner_bytes: Option<u64>,
 }
 
 impl Default for QueueOptions {
@@ -19,6 +24,7 @@ impl Default for QueueOptions {
         QueueOptions {
             max_bytes: 1 << 30,
             segment_bytes: 64 << 20,
+            max_owner_bytes: None,
         }
     }
 }

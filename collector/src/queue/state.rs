@@ -3,11 +3,11 @@
 use super::cursor::Position;
 use super::error::QueueError;
 use super::segment::segment_path;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
 
 /// What every part of one open queue shares.
@@ -17,6 +17,8 @@ pub(crate) struct Shared {
     pub dir: PathBuf,
     /// Disk cap in bytes.
     pub max_bytes: u64,
+    /// Cap per producer of `Queue::append_as`, if any.
+    pub max_owner_bytes: Option<u64>,
     /// Effective segment size.
     pub segment_bytes: u64,
     /// The consumers given to `open`, deduplicated, in order.
@@ -26,6 +28,8 @@ pub(crate) struct Shared {
     /// The durable record count (`State::next_seq`), sent after every group commit so
     /// waiting readers wake.
     pub appended: watch::Sender<u64>,
+    /// Why appends are being refused (a failed write not yet healed), if they are.
+    pub broken: Mutex<Option<String>>,
 }
 
 /// The mutable part of [`Shared`].
@@ -43,6 +47,46 @@ pub(crate) struct State {
     pub bytes_on_disk: u64,
     /// Committed position of each consumer given to `open`.
     pub committed: BTreeMap<String, Position>,
+    /// Bytes each producer of `Queue::append_as` holds, per segment (reserved with the
+    /// space, freed with the segment). Segments recovered at open belong to nobody.
+    pub owners: BTreeMap<u64, HashMap<Arc<str>, u64>>,
+    /// The sum of `owners` per producer.
+    pub owner_bytes: HashMap<Arc<str>, u64>,
+}
+
+impl State {
+    /// Charges `bytes` in segment `segment` to `owner`.
+    pub(crate) fn charge(&mut self, owner: &Arc<str>, segment: u64, bytes: u64) {
+        *self
+            .owners
+            .entry(segment)
+            .or_default()
+            .entry(owner.clone())
+            .or_default() += bytes;
+        *self.owner_bytes.entry(owner.clone()).or_default() += bytes;
+    }
+
+    /// Takes back a charge of [`State::charge`] (an append that was not written).
+    pub(crate) fn refund(&mut self, owner: &Arc<str>, segment: u64, bytes: u64) {
+        if let Some(held) = self.owners.get_mut(&segment).and_then(|o| o.get_mut(owner)) {
+            *held = held.saturating_sub(bytes);
+        }
+        if let Some(total) = self.owner_bytes.get_mut(owner) {
+            *total = total.saturating_sub(bytes);
+        }
+    }
+
+    /// Frees every charge in a deleted segment.
+    fn free_segment(&mut self, segment: u64) {
+        for (owner, bytes) in self.owners.remove(&segment).unwrap_or_default() {
+            if let Some(total) = self.owner_bytes.get_mut(&owner) {
+                *total = total.saturating_sub(bytes);
+                if *total == 0 {
+                    self.owner_bytes.remove(&owner);
+                }
+            }
+        }
+    }
 }
 
 /// Where a reader at some position stands.
@@ -68,6 +112,7 @@ impl Shared {
     pub(crate) fn new(
         dir: PathBuf,
         max_bytes: u64,
+        max_owner_bytes: Option<u64>,
         segment_bytes: u64,
         consumers: Vec<String>,
         state: State,
@@ -76,11 +121,26 @@ impl Shared {
         Shared {
             dir,
             max_bytes,
+            max_owner_bytes,
             segment_bytes,
             consumers,
             state: Mutex::new(state),
             appended,
+            broken: Mutex::new(None),
         }
+    }
+
+    /// Records why appends are refused (`Some`), or that they work again (`None`).
+    pub(crate) fn set_broken(&self, reason: Option<String>) {
+        *self.broken.lock().unwrap_or_else(|e| e.into_inner()) = reason;
+    }
+
+    /// Why appends are refused right now, if they are.
+    pub(crate) fn broken(&self) -> Option<String> {
+        self.broken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Locks the state. A panic while holding the lock leaves the state consistent (every
@@ -132,6 +192,7 @@ impl Shared {
                 "deleted a drained queue segment"
             );
             st.segments.remove(&base);
+            st.free_segment(base);
             st.bytes_on_disk = st.bytes_on_disk.saturating_sub(len);
             freed += len;
         }

@@ -240,6 +240,7 @@ async fn segments_roll_over_and_are_deleted_once_every_consumer_passed() {
     let options = QueueOptions {
         max_bytes: 1 << 20,
         segment_bytes: 256,
+        ..QueueOptions::default()
     };
     let q = Queue::open(tmp.path(), options, &["a", "b"]).await.unwrap();
     for i in 0..100 {
@@ -278,6 +279,7 @@ async fn segments_roll_over_and_are_deleted_once_every_consumer_passed() {
         QueueOptions {
             max_bytes: 1 << 20,
             segment_bytes: 256,
+            ..QueueOptions::default()
         },
         &["a", "b"],
     )
@@ -294,6 +296,7 @@ async fn full_when_the_cap_is_hit_and_freed_after_commit() {
     let options = QueueOptions {
         max_bytes: 4096,
         segment_bytes: 64 << 20,
+        ..QueueOptions::default()
     };
     let q = Queue::open(tmp.path(), options.clone(), &["a"])
         .await
@@ -355,6 +358,7 @@ async fn concurrent_appenders_are_all_read_exactly_once_in_order() {
     let options = QueueOptions {
         max_bytes: 1 << 30,
         segment_bytes: 64 << 10,
+        ..QueueOptions::default()
     };
     let q = Queue::open(tmp.path(), options, &["a", "b"]).await.unwrap();
     let mut tasks = Vec::new();
@@ -464,6 +468,7 @@ async fn consumers_added_and_removed_between_runs() {
     let options = QueueOptions {
         max_bytes: 1 << 20,
         segment_bytes: 256,
+        ..QueueOptions::default()
     };
     {
         let q = Queue::open(tmp.path(), options.clone(), &["a", "b"])
@@ -531,6 +536,7 @@ async fn corruption_in_a_sealed_segment_is_an_error_not_a_skip() {
     let options = QueueOptions {
         max_bytes: 1 << 20,
         segment_bytes: 256,
+        ..QueueOptions::default()
     };
     {
         let q = Queue::open(tmp.path(), options.clone(), &["a"])
@@ -570,6 +576,7 @@ async fn crash_child() {
     let options = QueueOptions {
         max_bytes: 1 << 30,
         segment_bytes: 16 << 10,
+        ..QueueOptions::default()
     };
     let q = Queue::open(Path::new(&dir), options, &["a"]).await.unwrap();
     let pid = std::process::id();
@@ -641,6 +648,7 @@ fn acknowledged_records_survive_kill_9() {
                 QueueOptions {
                     max_bytes: 1 << 30,
                     segment_bytes: 16 << 10,
+                    ..QueueOptions::default()
                 },
                 &["a"],
             )

@@ -6,16 +6,27 @@
 //! one `sync_data`, publishes the new durable end to readers, and only then answers every
 //! appender of the group. While it syncs, new requests queue up and form the next group, so
 //! concurrent appenders share fsyncs and throughput grows with concurrency.
+//!
+//! A failed write, sync or segment roll answers the requests not yet durable with
+//! `Unavailable`, cuts their bytes off the file and marks the queue broken; it then heals
+//! by itself (see [`Writer::heal`]) as soon as the disk takes writes again.
 
 use super::error::QueueError;
-use super::format::{encode_record, framed_len, FRAME_LEN, HEADER_LEN, MAX_RECORD_BYTES};
+use super::format::{
+    encode_record, framed_len, parse_segment_file_name, HEADER_LEN, MAX_RECORD_BYTES,
+};
 use super::segment::{self, segment_path};
 use super::state::Shared;
 use bytes::Bytes;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
+
+/// The file a heal writes to test the disk (removed right after; `open` removes a stray
+/// one).
+pub(crate) const PROBE_FILE: &str = ".probe";
 
 /// Most payload bytes taken into one group.
 const MAX_GROUP_BYTES: usize = 16 << 20;
@@ -30,6 +41,8 @@ pub(crate) enum Request {
     Append {
         /// The payloads.
         records: Vec<Bytes>,
+        /// Whose share of the cap they count against, if anyone's.
+        owner: Option<Arc<str>>,
         /// Where the outcome goes.
         ack: oneshot::Sender<Result<(), QueueError>>,
     },
@@ -42,6 +55,23 @@ pub(crate) enum Request {
 
 type Ack = oneshot::Sender<Result<(), QueueError>>;
 
+/// An append waiting in a group: its records, its owner, where its answer goes.
+type Waiting = (Vec<Bytes>, Option<Arc<str>>, Ack);
+
+/// How often a broken writer tries to heal while no append asks it to.
+const HEAL_INTERVAL: Duration = Duration::from_millis(250);
+/// Size of the probe file a heal writes and syncs: room for a small batch.
+const PROBE_BYTES: usize = 64 << 10;
+
+/// A request framed into the buffer but not yet durable: answered after the next sync.
+struct Pending {
+    ack: Ack,
+    /// The space reserved for it, and where its records went.
+    reserved: u64,
+    owner: Option<Arc<str>>,
+    segment: u64,
+}
+
 /// The writer thread's state.
 pub(crate) struct Writer {
     shared: Arc<Shared>,
@@ -51,10 +81,13 @@ pub(crate) struct Writer {
     synced_len: u64,
     /// Sequence number of the next record to frame (including the buffered ones).
     next_seq: u64,
+    /// Sequence number after the last synced record.
+    synced_seq: u64,
     buf: Vec<u8>,
-    /// The first write or sync failure; after it every append fails (see module docs of
-    /// `queue`).
-    failed: Option<QueueError>,
+    /// Why appends are refused: a write or sync failed and the queue has not healed yet.
+    broken: Option<String>,
+    /// When the last heal was tried (heals are spaced by [`HEAL_INTERVAL`]).
+    last_heal: Option<Instant>,
 }
 
 impl Writer {
@@ -72,23 +105,47 @@ impl Writer {
             active,
             synced_len,
             next_seq,
+            synced_seq: next_seq,
             buf: Vec::new(),
-            failed: None,
+            broken: None,
+            last_heal: None,
         }
     }
 
-    /// Serves requests until a `Close` arrives or every sender is gone.
+    /// Serves requests until a `Close` arrives or every sender is gone. While broken,
+    /// it wakes every [`HEAL_INTERVAL`] to try to heal, so readiness recovers without
+    /// traffic.
     pub(crate) fn run(mut self, mut rx: mpsc::Receiver<Request>) {
-        let mut group: Vec<(Vec<Bytes>, Ack)> = Vec::new();
-        while let Some(first) = rx.blocking_recv() {
+        let mut group: Vec<Waiting> = Vec::new();
+        loop {
+            let first = if self.broken.is_some() {
+                match rx.try_recv() {
+                    Ok(request) => request,
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        std::thread::sleep(HEAL_INTERVAL);
+                        self.heal();
+                        continue;
+                    }
+                    Err(mpsc::error::TryRecvError::Disconnected) => break,
+                }
+            } else {
+                match rx.blocking_recv() {
+                    Some(request) => request,
+                    None => break,
+                }
+            };
             let mut close = None;
             let mut bytes = 0;
             let mut next = Some(first);
             while let Some(request) = next.take() {
                 match request {
-                    Request::Append { records, ack } => {
+                    Request::Append {
+                        records,
+                        owner,
+                        ack,
+                    } => {
                         bytes += records.iter().map(Bytes::len).sum::<usize>();
-                        group.push((records, ack));
+                        group.push((records, owner, ack));
                     }
                     Request::Close { ack } => {
                         close = Some(ack);
@@ -110,14 +167,14 @@ impl Writer {
         // Dropping `rx` answers requests still queued with `Closed` (their acks drop).
     }
 
-    /// Writes, syncs and answers one group.
-    fn commit_group(&mut self, group: &mut Vec<(Vec<Bytes>, Ack)>) {
-        let mut accepted = Vec::with_capacity(group.len());
-        let mut requests = group.drain(..);
-        let mut outcome = Ok(());
-        for (records, ack) in requests.by_ref() {
-            if let Some(failed) = &self.failed {
-                let _ = ack.send(Err(failed.duplicate()));
+    /// Writes, syncs and answers one group. Each request is durable whole or not at all:
+    /// a request never spans segments, and one that is answered with an error has none
+    /// of its records readable, now or after a restart.
+    fn commit_group(&mut self, group: &mut Vec<Waiting>) {
+        let mut pending: Vec<Pending> = Vec::with_capacity(group.len());
+        for (records, owner, ack) in group.drain(..) {
+            if self.broken.is_some() && !self.heal() {
+                let _ = ack.send(Err(self.unavailable()));
                 continue;
             }
             if let Some(big) = records.iter().find(|r| r.len() > MAX_RECORD_BYTES) {
@@ -127,41 +184,188 @@ impl Writer {
                 }));
                 continue;
             }
-            let need = self.space_needed(&records);
-            {
-                let mut st = self.shared.lock();
-                if st.bytes_on_disk.saturating_add(need) > self.shared.max_bytes {
-                    drop(st);
-                    let _ = ack.send(Err(QueueError::Full));
+            let framed: u64 = records.iter().map(|r| framed_len(r)).sum();
+            let rolls = self.needs_roll(self.pending_len(), framed);
+            let reserved = framed + if rolls { HEADER_LEN } else { 0 };
+            // A rolled request lands in the segment named after its first record.
+            let segment = if rolls { self.next_seq } else { self.active };
+            if let Err(e) = self.reserve(reserved, owner.as_ref(), segment) {
+                let _ = ack.send(Err(e));
+                continue;
+            }
+            let request = Pending {
+                ack,
+                reserved,
+                owner,
+                segment,
+            };
+            if rolls {
+                // Make what is framed durable and answer it, then start a new segment.
+                let rolled = self
+                    .sync_and_answer(&mut pending)
+                    .and_then(|()| self.roll());
+                if let Err(e) = rolled {
+                    pending.push(request);
+                    self.fail(&e, &mut pending);
                     continue;
                 }
-                st.bytes_on_disk += need;
             }
-            accepted.push(ack);
-            if let Err(e) = records.iter().try_for_each(|r| self.push(r)) {
-                outcome = Err(e);
-                break;
+            for r in &records {
+                encode_record(&mut self.buf, r);
             }
+            self.next_seq += records.len() as u64;
+            pending.push(request);
         }
-        if outcome.is_ok() && !self.buf.is_empty() {
-            outcome = self.flush_and_sync().map(|()| self.publish());
-        }
-        if let Err(error) = outcome {
-            tracing::error!(%error, "queue write failed; refusing appends until restart");
-            for (_, ack) in requests {
-                let _ = ack.send(Err(error.duplicate()));
-            }
-            for ack in accepted.drain(..) {
-                let _ = ack.send(Err(error.duplicate()));
-            }
-            self.failed = Some(error);
-        }
-        for ack in accepted {
-            let _ = ack.send(Ok(()));
+        if let Err(e) = self.sync_and_answer(&mut pending) {
+            self.fail(&e, &mut pending);
         }
         if self.buf.capacity() > MAX_GROUP_BYTES * 2 {
             self.buf = Vec::new();
         }
+    }
+
+    /// Reserves `bytes` of the cap (and of `owner`'s share) in `segment`.
+    fn reserve(
+        &self,
+        bytes: u64,
+        owner: Option<&Arc<str>>,
+        segment: u64,
+    ) -> Result<(), QueueError> {
+        let mut st = self.shared.lock();
+        if st.bytes_on_disk.saturating_add(bytes) > self.shared.max_bytes {
+            return Err(QueueError::Full);
+        }
+        if let Some(owner) = owner {
+            let held = st.owner_bytes.get(owner).copied().unwrap_or(0);
+            if let Some(share) = self.shared.max_owner_bytes {
+                if held.saturating_add(bytes) > share {
+                    return Err(QueueError::ShareFull);
+                }
+            }
+            st.charge(owner, segment, bytes);
+        }
+        st.bytes_on_disk += bytes;
+        Ok(())
+    }
+
+    /// Writes and syncs the buffer, publishes it, and answers its requests `Ok`.
+    fn sync_and_answer(&mut self, pending: &mut Vec<Pending>) -> Result<(), QueueError> {
+        if !self.buf.is_empty() {
+            self.flush_and_sync()?;
+            self.publish();
+        }
+        for p in pending.drain(..) {
+            let _ = p.ack.send(Ok(()));
+        }
+        Ok(())
+    }
+
+    /// After a failed write, sync or roll: forgets the records not yet durable, cuts them
+    /// off the file, gives their space back, answers their requests with the error, and
+    /// refuses appends until [`Writer::heal`] succeeds.
+    fn fail(&mut self, error: &QueueError, pending: &mut Vec<Pending>) {
+        let reason = error.to_string();
+        tracing::error!(
+            %error,
+            "queue write failed; answering 503 until a write succeeds again"
+        );
+        self.buf.clear();
+        self.next_seq = self.synced_seq;
+        // Best effort now; a heal repeats it on a fresh descriptor.
+        let _ = self.file.set_len(self.synced_len);
+        {
+            let mut st = self.shared.lock();
+            for p in pending.iter() {
+                st.bytes_on_disk = st.bytes_on_disk.saturating_sub(p.reserved);
+                if let Some(owner) = &p.owner {
+                    st.refund(owner, p.segment, p.reserved);
+                }
+            }
+        }
+        let answer = QueueError::Unavailable { reason };
+        for p in pending.drain(..) {
+            let _ = p.ack.send(Err(answer.duplicate()));
+        }
+        self.shared.set_broken(Some(answer.to_string()));
+        self.broken = Some(match answer {
+            QueueError::Unavailable { reason } => reason,
+            _ => unreachable!("built above"),
+        });
+        self.last_heal = Some(Instant::now());
+    }
+
+    /// The error for requests refused while broken.
+    fn unavailable(&self) -> QueueError {
+        QueueError::Unavailable {
+            reason: self.broken.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Tries to make the queue writable again after a failure (at most once per
+    /// [`HEAL_INTERVAL`]): reopens the active segment, cuts it back to its last synced
+    /// length, removes a segment a failed roll left half-made, and writes and syncs a
+    /// probe file to see that there is space and a descriptor again. Returns whether
+    /// appends work again.
+    fn heal(&mut self) -> bool {
+        if self.broken.is_none() {
+            return true;
+        }
+        if self.last_heal.is_some_and(|t| t.elapsed() < HEAL_INTERVAL) {
+            return false;
+        }
+        self.last_heal = Some(Instant::now());
+        match self.try_heal() {
+            Ok(()) => {
+                tracing::info!("queue writes work again; taking appends");
+                self.broken = None;
+                self.shared.set_broken(None);
+                true
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                tracing::debug!(%reason, "queue still cannot write");
+                self.shared.set_broken(Some(
+                    QueueError::Unavailable {
+                        reason: reason.clone(),
+                    }
+                    .to_string(),
+                ));
+                self.broken = Some(reason);
+                false
+            }
+        }
+    }
+
+    fn try_heal(&mut self) -> Result<(), QueueError> {
+        let dir = &self.shared.dir;
+        let path = segment_path(dir, self.active);
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|e| QueueError::io(&path, e))?;
+        file.set_len(self.synced_len)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| QueueError::io(&path, e))?;
+        self.file = file;
+        // A segment after the active one can only be one a failed roll began.
+        for entry in std::fs::read_dir(dir).map_err(|e| QueueError::io(dir, e))? {
+            let entry = entry.map_err(|e| QueueError::io(dir, e))?;
+            let name = entry.file_name();
+            if let Some(base) = name.to_str().and_then(parse_segment_file_name) {
+                if base > self.active {
+                    std::fs::remove_file(entry.path())
+                        .map_err(|e| QueueError::io(entry.path(), e))?;
+                }
+            }
+        }
+        let probe = dir.join(PROBE_FILE);
+        let written = File::create(&probe).and_then(|mut f| {
+            f.write_all(&[0; PROBE_BYTES])?;
+            f.sync_all()
+        });
+        let _ = std::fs::remove_file(&probe);
+        written.map_err(|e| QueueError::io(&probe, e))?;
+        segment::sync_dir(dir)
     }
 
     /// Length of the active segment once the buffer is written.
@@ -174,34 +378,6 @@ impl Writer {
         len > HEADER_LEN && len + framed > self.shared.segment_bytes
     }
 
-    /// Disk bytes `records` would add: frames, plus headers of segments they would start.
-    /// Mirrors [`Writer::push`].
-    fn space_needed(&self, records: &[Bytes]) -> u64 {
-        let mut len = self.pending_len();
-        let mut need = 0;
-        for r in records {
-            let framed = framed_len(r);
-            if self.needs_roll(len, framed) {
-                need += HEADER_LEN;
-                len = HEADER_LEN;
-            }
-            need += framed;
-            len += framed;
-        }
-        need
-    }
-
-    /// Frames one record into the buffer, rolling to a new segment first if it would
-    /// overflow the active one.
-    fn push(&mut self, record: &Bytes) -> Result<(), QueueError> {
-        if self.needs_roll(self.pending_len(), FRAME_LEN + record.len() as u64) {
-            self.roll()?;
-        }
-        encode_record(&mut self.buf, record);
-        self.next_seq += 1;
-        Ok(())
-    }
-
     /// Writes the buffer and syncs the active segment.
     fn flush_and_sync(&mut self) -> Result<(), QueueError> {
         let path = || segment_path(&self.shared.dir, self.active);
@@ -210,6 +386,7 @@ impl Writer {
             .and_then(|()| self.file.sync_data())
             .map_err(|e| QueueError::io(path(), e))?;
         self.synced_len += self.buf.len() as u64;
+        self.synced_seq = self.next_seq;
         self.buf.clear();
         Ok(())
     }
@@ -224,11 +401,11 @@ impl Writer {
         self.shared.appended.send_replace(self.next_seq);
     }
 
-    /// Seals the active segment (written and synced first) and starts the next, named after
-    /// the next record's sequence number. Then frees segments every consumer has passed:
-    /// consumers at the end of the sealed one have now passed it.
+    /// Seals the active segment (its buffer already written and synced) and starts the
+    /// next, named after the next record's sequence number. Then frees segments every
+    /// consumer has passed: consumers at the end of the sealed one have now passed it.
     fn roll(&mut self) -> Result<(), QueueError> {
-        self.flush_and_sync()?;
+        debug_assert!(self.buf.is_empty(), "roll after sync");
         let sealed = self.active;
         let base = self.next_seq;
         let file = segment::create(&self.shared.dir, base)?;

@@ -83,19 +83,40 @@ pub async fn ingest(
     };
     let accepted = records.len();
     if !records.is_empty() {
-        state.queue.append(records).await.map_err(|e| match e {
-            QueueError::Full => {
-                state.metrics.dropped("queue_full", accepted as u64);
-                ApiError::Unavailable {
-                    code: "queue_full",
-                    detail: "the collector's queue is full; retry later".into(),
+        state
+            .queue
+            .append_as(&tenant.name, records)
+            .await
+            .map_err(|e| match e {
+                QueueError::Full => {
+                    state.metrics.dropped("queue_full", accepted as u64);
+                    ApiError::Unavailable {
+                        code: "queue_full",
+                        detail: "the collector's queue is full; retry later".into(),
+                    }
                 }
-            }
-            other => {
-                tracing::error!(error = %other, "queue append failed");
-                ApiError::Internal
-            }
-        })?;
+                QueueError::ShareFull => {
+                    state.metrics.dropped("queue_full", accepted as u64);
+                    ApiError::Unavailable {
+                        code: "queue_full",
+                        detail: "this project's share of the collector's queue is full; \
+                                 retry later"
+                            .into(),
+                    }
+                }
+                QueueError::Unavailable { .. } | QueueError::Closed => {
+                    // Logged once by the queue; nothing of the batch was stored.
+                    state.metrics.dropped("queue_unavailable", accepted as u64);
+                    ApiError::Unavailable {
+                        code: "queue_unavailable",
+                        detail: "the collector cannot store events right now; retry later".into(),
+                    }
+                }
+                other => {
+                    tracing::error!(error = %other, "queue append failed");
+                    ApiError::Internal
+                }
+            })?;
     }
     state
         .metrics

@@ -13,8 +13,8 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Ready: the queue can take events (below 90% of its cap) and the collector is not
-/// stopping.
+/// Ready: the queue can take events (its writes work and it is below 90% of its cap)
+/// and the collector is not stopping.
 pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let stats = state.queue.stats();
     state
@@ -23,6 +23,9 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let mut problems = Vec::new();
     if state.is_stopping() {
         problems.push("stopping".to_string());
+    }
+    if let Some(reason) = state.queue.unavailable_reason() {
+        problems.push(reason);
     }
     if stats.bytes_on_disk.saturating_mul(10) >= state.max_queue_bytes.saturating_mul(9) {
         problems.push("queue nearly full: sinks are not keeping up".to_string());

@@ -286,6 +286,7 @@ mod with_the_real_queue {
         let options = QueueOptions {
             max_bytes: 64 << 20,
             segment_bytes: 1 << 20,
+            ..QueueOptions::default()
         };
         Queue::open(dir, options, &["fake"]).await.unwrap()
     }
