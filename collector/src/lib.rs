@@ -5,6 +5,7 @@
 //! acknowledged only once it is on disk. `hush-collector scrub` ([`scrub_cmd`]) runs the
 //! same pipeline over JSON Lines.
 
+pub mod erasures;
 pub mod error;
 pub mod listener;
 pub mod metrics;

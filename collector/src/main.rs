@@ -30,9 +30,11 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Erases one person's events: hashes the raw id with the tenant's key, removes the
-    /// matching lines from the local sink's day files and deletes the matching ClickHouse
-    /// rows (waiting for the deletion to finish). Safe to run beside `serve`.
+    /// Erases one person's events: hashes the raw id with the tenant's key, records a
+    /// tombstone so that none of their queued events reaches a sink, removes the matching
+    /// lines from the local sink's day files and deletes the matching ClickHouse rows
+    /// (waiting for the deletion to finish). Prints the count per store. Safe to run
+    /// beside `serve`.
     Erase {
         /// A TOML config file with the tenant and `[clickhouse]`.
         #[arg(long)]
@@ -177,21 +179,48 @@ fn erase(config: Option<PathBuf>, tenant: &str, distinct_id: &str) -> anyhow::Re
     let hashed =
         hush_collector::pipeline::IdHasher::new(tenant_config.hash_key.expose().as_bytes())
             .hash(&raw);
+    // First the tombstone: from now on no sink delivers this person's queued events, in
+    // this process or in a running `serve` (see `hush_collector::erasures`).
+    hush_collector::erasures::Erasures::new(&config.data_dir)
+        .record(tenant, &hashed, time::OffsetDateTime::now_utc())
+        .context("recording the erasure")?;
+    let mut queued = 0u64;
+    let consumers = hush_collector::sinks::consumer_names(&config);
+    let queue_dir = config.data_dir.join("queue");
+    hush_collector::queue::for_each_pending_record(&queue_dir, &consumers, |record| {
+        let owner = serde_json::from_slice::<hush_collector::record::StoredEvent>(record);
+        if owner.is_ok_and(|e| e.tenant == tenant && e.distinct_id() == hashed) {
+            queued += 1;
+        }
+    })?;
     // The hashed id is what is stored; printing it lets operators confirm, the raw one never.
+    println!(
+        "queue: {queued} events of tenant {tenant:?} distinct_id {hashed} not yet delivered \
+         to every sink; no sink will deliver them"
+    );
     if config.local.enabled {
         let sink = hush_collector::sinks::LocalSink::new(&config.data_dir)?;
-        let removed = sink.erase_distinct_id(tenant, &hashed)?;
-        println!("local: removed {removed} events of tenant {tenant:?} distinct_id {hashed}");
+        let erased = sink.erase_distinct_id(tenant, &hashed)?;
+        println!(
+            "local: removed {} events of tenant {tenant:?} distinct_id {hashed}",
+            erased.removed
+        );
+        if erased.unreadable_kept > 0 {
+            println!(
+                "local: kept {} lines that do not parse and do not hold the id",
+                erased.unreadable_kept
+            );
+        }
     }
     if let Some(clickhouse) = &config.clickhouse {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        runtime.block_on(async {
+        let removed = runtime.block_on(async {
             let sink = hush_collector::sinks::ClickHouseSink::new(clickhouse)?;
             sink.erase_distinct_id(tenant, &hashed).await
         })?;
-        println!("clickhouse: erased tenant {tenant:?} distinct_id {hashed}");
+        println!("clickhouse: removed {removed} events of tenant {tenant:?} distinct_id {hashed}");
     }
     Ok(ExitCode::SUCCESS)
 }

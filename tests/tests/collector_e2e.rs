@@ -176,6 +176,8 @@ async fn events_reach_both_sinks_scrubbed_and_hashed() -> anyhow::Result<()> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains(&hush_tests::planted::raw_id(7)));
     assert!(stdout.contains("local: removed 1 events"), "{stdout}");
+    assert!(stdout.contains("clickhouse: removed 1 events"), "{stdout}");
+    assert!(stdout.contains("queue: 0 events"), "{stdout}");
     assert_eq!(ch_count(&ch, &db, "count()").await, Some(n as u64 - 1));
     let local_after = std::fs::read_dir(dir.path().join("data/events"))?
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())

@@ -10,7 +10,8 @@
 //!   drops a batch.
 //! - Outcomes: after its batch is committed, every record is counted exactly once per sink —
 //!   `sink_delivered`, or `sink_dropped` with the sink's reason, or `corrupt_record` for a
-//!   record that does not decode (never logged with its content). Every failed attempt
+//!   record that does not decode (never logged with its content), or `erased` for an
+//!   event of a person erased since it was queued. Every failed attempt
 //!   counts `sink_failed`, every retry `sink_retry`.
 //! - Shutdown: when the watch channel turns `true` (or its sender is dropped), no new batch
 //!   is read and no new retry started; an attempt already in flight may finish within the
@@ -19,6 +20,7 @@
 
 use super::backoff::Backoff;
 use super::sink::{Delivered, DeliveryError, Sink};
+use crate::erasures::Erasures;
 use crate::metrics::Metrics;
 use crate::queue::{Batch, QueueError, QueueReader};
 use crate::record::StoredEvent;
@@ -96,6 +98,9 @@ pub struct RunnerOptions {
     pub backoff_max: Duration,
     /// How long an in-flight delivery may still run after shutdown is signalled. Default 5 s.
     pub shutdown_grace: Duration,
+    /// Erasure tombstones: events they name are dropped (counted `erased`), never
+    /// delivered. Default none.
+    pub erasures: Option<Arc<Erasures>>,
 }
 
 impl RunnerOptions {
@@ -108,6 +113,7 @@ impl RunnerOptions {
             backoff_base: Duration::from_millis(100),
             backoff_max: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(5),
+            erasures: None,
         }
     }
 }
@@ -182,6 +188,11 @@ async fn run<S: BatchSource>(
                 Err(_) => corrupt += 1,
             }
         }
+        // Events of people erased since they were queued go nowhere.
+        let erased = options
+            .erasures
+            .as_ref()
+            .map_or(0, |e| e.drop_erased(&mut events));
 
         // Stage 3: deliver, retrying until delivered, dropped or shut down.
         let outcome = if events.is_empty() {
@@ -218,6 +229,9 @@ async fn run<S: BatchSource>(
                 "dropped unreadable queue records"
             );
             metrics.sink_dropped(name, "corrupt_record", corrupt);
+        }
+        if erased > 0 {
+            metrics.sink_dropped(name, "erased", erased);
         }
         let n = events.len() as u64;
         match outcome {

@@ -1,8 +1,9 @@
 //! Starting the configured sinks: which queue consumers exist, and one runner per sink.
 
-use super::runner::spawn_sink;
+use super::runner::{spawn_sink_with, RunnerOptions};
 use super::sink::{Sink, SinkError};
 use super::{ClickHouseSink, LocalSink, PostHogSink};
+use crate::erasures::Erasures;
 use crate::metrics::Metrics;
 use crate::queue::Queue;
 use hush_config::CollectorConfig;
@@ -51,9 +52,10 @@ pub async fn start_all(
     metrics: Arc<Metrics>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Vec<JoinHandle<()>>, SinkError> {
+    let erasures = Arc::new(Erasures::new(&config.data_dir));
     let mut planned: Vec<(Arc<dyn Sink>, usize, Duration)> = Vec::new();
     if config.local.enabled {
-        let sink = LocalSink::new(&config.data_dir)?;
+        let sink = LocalSink::new(&config.data_dir)?.with_erasures(erasures.clone());
         planned.push((Arc::new(sink), LOCAL_BATCH, LOCAL_WAIT));
     }
     if let Some(posthog) = &config.posthog {
@@ -70,13 +72,16 @@ pub async fn start_all(
     }
     for (sink, batch, wait) in planned {
         let reader = queue.reader(sink.name()).map_err(SinkError::Queue)?;
-        tasks.push(spawn_sink(
+        let options = RunnerOptions {
+            erasures: Some(erasures.clone()),
+            ..RunnerOptions::new(batch, wait)
+        };
+        tasks.push(spawn_sink_with(
             sink,
             reader,
             metrics.clone(),
             shutdown.clone(),
-            batch,
-            wait,
+            options,
         ));
     }
     Ok(tasks)

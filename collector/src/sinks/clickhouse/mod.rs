@@ -217,13 +217,14 @@ impl ClickHouseSink {
     }
 
     /// Deletes every row of `tenant` with `distinct_id = hashed_id` and waits (up to
-    /// [`ERASE_WAIT`]) until ClickHouse has applied the deletion.
+    /// [`ERASE_WAIT`]) until ClickHouse has applied the deletion. Returns how many events
+    /// there were (replays of one event counted once).
     ///
     /// # Errors
     /// [`SinkError::ClickHouse`] if the mutation cannot be issued or polled;
     /// [`SinkError::Timeout`] if it is still running after the wait (it will complete in
     /// the background).
-    pub async fn erase_distinct_id(&self, tenant: &str, hashed_id: &str) -> Result<(), SinkError> {
+    pub async fn erase_distinct_id(&self, tenant: &str, hashed_id: &str) -> Result<u64, SinkError> {
         self.erase_distinct_id_within(tenant, hashed_id, ERASE_WAIT)
             .await
     }
@@ -237,8 +238,16 @@ impl ClickHouseSink {
         tenant: &str,
         hashed_id: &str,
         max_wait: Duration,
-    ) -> Result<(), SinkError> {
+    ) -> Result<u64, SinkError> {
         self.ensure_schema().await?;
+        let held: u64 = self
+            .admin
+            .query(&schema::count_person(&self.database))
+            .bind(tenant)
+            .bind(hashed_id)
+            .fetch_one()
+            .await
+            .map_err(|e| ch_error(&e))?;
         self.admin
             .query(&schema::erase(&self.database))
             .bind(tenant)
@@ -257,8 +266,8 @@ impl ClickHouseSink {
                 .await
                 .map_err(|e| ch_error(&e))?;
             if pending == 0 {
-                tracing::info!(sink = "clickhouse", tenant = %tenant, "erase done");
-                return Ok(());
+                tracing::info!(sink = "clickhouse", tenant = %tenant, rows = held, "erase done");
+                return Ok(held);
             }
             if tokio::time::Instant::now() + delay > deadline {
                 return Err(SinkError::Timeout {
@@ -467,7 +476,7 @@ mod tests {
         assert_eq!(count("").await, 3);
         assert_eq!(sink.retention(30).await.unwrap(), 0);
 
-        sink.erase_distinct_id("acme", "h:1").await.unwrap();
+        assert_eq!(sink.erase_distinct_id("acme", "h:1").await.unwrap(), 1);
         assert_eq!(count("WHERE tenant = 'acme'").await, 1);
         assert_eq!(
             count("WHERE tenant = 'other' AND distinct_id = 'h:1'").await,

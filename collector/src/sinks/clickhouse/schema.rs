@@ -51,6 +51,12 @@ pub fn erase(database: &str) -> String {
     format!("ALTER TABLE `{database}`.`{TABLE}` DELETE WHERE tenant = ? AND distinct_id = ?")
 }
 
+/// The events of one person (one row per uuid, replays collapsed); binds: tenant,
+/// distinct_id.
+pub fn count_person(database: &str) -> String {
+    format!("SELECT count() FROM `{database}`.`{TABLE}` FINAL WHERE tenant = ? AND distinct_id = ?")
+}
+
 /// Unfinished mutations on the events table; binds: database.
 pub const PENDING_MUTATIONS: &str = "SELECT count() FROM system.mutations \
      WHERE database = ? AND table = 'events' AND is_done = 0";

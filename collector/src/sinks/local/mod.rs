@@ -15,12 +15,21 @@
 //! (An event that is not a JSON object — which the pipeline never produces — is written as
 //! the whole record, `{"tenant", "received_at", "event"}`.)
 //!
-//! # Durability
+//! # Durability, exactly once
 //!
 //! Every batch is appended, flushed and `fsync`ed before `deliver` returns, and a newly
 //! created day file has its directory synced too. If a write fails midway the file is cut
-//! back to its previous length, so a retried batch does not leave a torn line behind. A
-//! crash between the fsync and the queue commit can repeat a batch (at-least-once).
+//! back to its previous length, so a retried batch does not leave a torn line behind; a
+//! line torn by a crash (no final newline) is cut off before the next append to that file.
+//!
+//! A crash between the fsync and the queue commit hands the same batch over again after
+//! the restart. The sink drops such replays by `(tenant, uuid)`: it remembers the last
+//! [`SEEN_WINDOW`] events it wrote, and the first time it appends to a day file in a
+//! process it reads that file's tail ([`SEEN_TAIL_BYTES`]) to learn what an earlier
+//! process wrote. Replays are counted as `duplicate`.
+//!
+//! Under each file's lock, events erased meanwhile (see [`crate::erasures`]) are dropped
+//! too, so an erase running beside `serve` cannot miss a batch being written.
 //!
 //! # Erasure
 //!
@@ -30,18 +39,80 @@
 //! opened was replaced meanwhile, so an erase running beside `serve` loses no line.
 
 use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
+use crate::erasures::{self, Erasures};
 use crate::record::StoredEvent;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
+
+/// How many written events the sink remembers to drop replays.
+pub const SEEN_WINDOW: usize = 200_000;
+/// How much of a day file's tail is read to learn what an earlier process wrote.
+pub const SEEN_TAIL_BYTES: u64 = 16 << 20;
 
 /// Writes events to daily JSON Lines files. See the [module docs](self) for the format.
 #[derive(Debug, Clone)]
 pub struct LocalSink {
     dir: PathBuf,
+    erasures: Option<Arc<Erasures>>,
+    seen: Arc<Mutex<Seen>>,
+}
+
+/// `(tenant, uuid)` keys of the events written lately, oldest first.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Day files whose tail was read in this process.
+    loaded: HashSet<PathBuf>,
+    keys: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Seen {
+    fn insert(&mut self, key: String) {
+        if self.keys.insert(key.clone()) {
+            self.order.push_back(key);
+            if self.order.len() > SEEN_WINDOW {
+                if let Some(old) = self.order.pop_front() {
+                    self.keys.remove(&old);
+                }
+            }
+        }
+    }
+}
+
+/// The replay key of an event.
+fn seen_key(tenant: &str, uuid: &str) -> String {
+    format!("{tenant}\u{0}{uuid}")
+}
+
+/// One encoded line and what decides whether it is written.
+struct Line {
+    key: String,
+    tenant: String,
+    distinct_id: String,
+    received_at: String,
+    bytes: Vec<u8>,
+}
+
+/// What one append did.
+#[derive(Debug, Default)]
+struct Appended {
+    created: bool,
+    duplicates: u64,
+    erased: u64,
+}
+
+/// What [`LocalSink::erase_distinct_id`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Erased {
+    /// Lines of that person removed.
+    pub removed: u64,
+    /// Lines that do not parse as JSON and do not hold the id, kept (never silently).
+    pub unreadable_kept: u64,
 }
 
 impl LocalSink {
@@ -55,17 +126,29 @@ impl LocalSink {
             path: dir.clone(),
             source,
         })?;
-        Ok(LocalSink { dir })
+        Ok(LocalSink {
+            dir,
+            erasures: None,
+            seen: Arc::default(),
+        })
+    }
+
+    /// This sink, dropping the events `erasures` names under each file's lock.
+    #[must_use]
+    pub fn with_erasures(mut self, erasures: Arc<Erasures>) -> Self {
+        self.erasures = Some(erasures);
+        self
     }
 
     /// Removes every line of `tenant` whose `distinct_id` is `hashed_id` (the id as
-    /// stored, already hashed) from every day file, and returns how many were removed.
-    /// Files without such a line are left untouched; lines that do not parse are kept.
+    /// stored, already hashed) from every day file. Files without such a line are left
+    /// untouched. A line that does not parse (torn by a crash) is removed when it holds
+    /// the id and otherwise kept and counted in [`Erased::unreadable_kept`].
     ///
     /// # Errors
     /// [`SinkError::Io`] if a file cannot be read, rewritten or renamed; files done before
     /// it stay erased.
-    pub fn erase_distinct_id(&self, tenant: &str, hashed_id: &str) -> Result<u64, SinkError> {
+    pub fn erase_distinct_id(&self, tenant: &str, hashed_id: &str) -> Result<Erased, SinkError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| SinkError::Io { path, source }
@@ -81,11 +164,19 @@ impl LocalSink {
             })
             .collect();
         files.sort();
-        let mut removed = 0;
+        let mut total = Erased::default();
         for path in files {
-            removed += erase_in_file(&self.dir, &path, tenant, hashed_id).map_err(io(&path))?;
+            let done = erase_in_file(&self.dir, &path, tenant, hashed_id).map_err(io(&path))?;
+            total.removed += done.removed;
+            total.unreadable_kept += done.unreadable_kept;
         }
-        Ok(removed)
+        if total.unreadable_kept > 0 {
+            tracing::warn!(
+                lines = total.unreadable_kept,
+                "erase kept local lines that do not parse and do not hold the id"
+            );
+        }
+        Ok(total)
     }
 
     /// The directory holding the day files.
@@ -112,18 +203,178 @@ impl Sink for LocalSink {
     fn deliver<'a>(&'a self, events: &'a [StoredEvent]) -> DeliveryFuture<'a> {
         Box::pin(async move {
             // Encode on this thread (cheap), write on the blocking pool.
-            let mut files: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
+            let mut files: BTreeMap<PathBuf, Vec<Line>> = BTreeMap::new();
             for stored in events {
-                let buf = files.entry(self.day_file(day_of(stored))).or_default();
-                encode_line(stored, buf);
+                let mut bytes = Vec::new();
+                encode_line(stored, &mut bytes);
+                files
+                    .entry(self.day_file(day_of(stored)))
+                    .or_default()
+                    .push(Line {
+                        key: seen_key(&stored.tenant, stored.uuid()),
+                        tenant: stored.tenant.clone(),
+                        distinct_id: stored.distinct_id().to_owned(),
+                        received_at: stored.received_at.clone(),
+                        bytes,
+                    });
             }
-            let dir = self.dir.clone();
-            tokio::task::spawn_blocking(move || append_all(&dir, files))
+            let sink = self.clone();
+            let done = tokio::task::spawn_blocking(move || sink.append_all(files))
                 .await
                 .map_err(|_| DeliveryError::retry("local writer task failed"))??;
-            Ok(Delivered::all())
+            let mut refused = Vec::new();
+            if done.duplicates > 0 {
+                refused.push(("duplicate", done.duplicates));
+            }
+            if done.erased > 0 {
+                refused.push(("erased", done.erased));
+            }
+            Ok(Delivered { refused })
         })
     }
+}
+
+impl LocalSink {
+    fn append_all(&self, files: BTreeMap<PathBuf, Vec<Line>>) -> Result<Appended, DeliveryError> {
+        let mut total = Appended::default();
+        for (path, lines) in files {
+            let done = self.append(&path, lines).map_err(|e| io_error(&path, &e))?;
+            total.created |= done.created;
+            total.duplicates += done.duplicates;
+            total.erased += done.erased;
+        }
+        if total.created {
+            // Make the new directory entries durable too.
+            File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| io_error(&self.dir, &e))?;
+        }
+        Ok(total)
+    }
+
+    /// Appends the `lines` not erased and not written before to `path` and fsyncs. On
+    /// failure the file is cut back to its old length (best effort).
+    fn append(&self, path: &Path, lines: Vec<Line>) -> std::io::Result<Appended> {
+        let existed = path.exists();
+        let mut file = open_locked(
+            path,
+            OpenOptions::new().read(true).create(true).append(true),
+        )?;
+        let mut old_len = file.metadata()?.len();
+        if old_len > 0 && last_byte(&mut file, old_len)? != b'\n' {
+            old_len = cut_torn_line(&mut file, path, old_len)?;
+        }
+        let mut done = Appended {
+            created: !existed,
+            ..Appended::default()
+        };
+        // Under the file lock: an erase that recorded its tombstone before taking this
+        // lock is seen here; one that takes the lock after us rewrites what we append.
+        let erased = self.erasures.as_ref().map(|e| e.current());
+        let mut bytes = Vec::new();
+        let mut keys = Vec::with_capacity(lines.len());
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            if !seen.loaded.contains(path) {
+                learn_tail(&mut file, old_len, &mut seen)?;
+                seen.loaded.insert(path.to_path_buf());
+            }
+            let mut batch = HashSet::new();
+            for line in lines {
+                if erased.as_ref().is_some_and(|table| {
+                    erasures::is_erased(table, &line.tenant, &line.distinct_id, &line.received_at)
+                }) {
+                    done.erased += 1;
+                    continue;
+                }
+                if seen.keys.contains(&line.key) || !batch.insert(line.key.clone()) {
+                    done.duplicates += 1;
+                    continue;
+                }
+                bytes.extend_from_slice(&line.bytes);
+                keys.push(line.key);
+            }
+        }
+        if bytes.is_empty() {
+            return Ok(done);
+        }
+        let result = file
+            .write_all(&bytes)
+            .and_then(|()| file.flush())
+            .and_then(|()| file.sync_data());
+        if let Err(e) = result {
+            let _ = file.set_len(old_len);
+            return Err(e);
+        }
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        for key in keys {
+            seen.insert(key);
+        }
+        Ok(done)
+    }
+}
+
+/// The last byte of `file` (`len` bytes long).
+fn last_byte(file: &mut File, len: u64) -> std::io::Result<u8> {
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut last)?;
+    Ok(last[0])
+}
+
+/// Cuts the line a crash left without its newline; returns the new length.
+fn cut_torn_line(file: &mut File, path: &Path, len: u64) -> std::io::Result<u64> {
+    const CHUNK: u64 = 64 << 10;
+    let mut end = len;
+    let keep = loop {
+        let start = end.saturating_sub(CHUNK);
+        let mut buf = vec![0u8; (end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut buf)?;
+        if let Some(p) = buf.iter().rposition(|&b| b == b'\n') {
+            break start + p as u64 + 1;
+        }
+        if start == 0 {
+            break 0;
+        }
+        end = start;
+    };
+    file.set_len(keep)?;
+    file.sync_data()?;
+    tracing::warn!(
+        path = %path.display(),
+        bytes = len - keep,
+        "cut a line torn by a crash off the end of a day file (its events are delivered again)"
+    );
+    Ok(keep)
+}
+
+/// Learns the `(tenant, uuid)` keys of the last [`SEEN_TAIL_BYTES`] of `file`.
+fn learn_tail(file: &mut File, len: u64, seen: &mut Seen) -> std::io::Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Keys {
+        tenant: Option<String>,
+        uuid: Option<String>,
+    }
+    let start = len.saturating_sub(SEEN_TAIL_BYTES);
+    let mut buf = vec![0u8; (len - start) as usize];
+    file.seek(SeekFrom::Start(start))?;
+    file.read_exact(&mut buf)?;
+    let mut lines = buf.split(|&b| b == b'\n');
+    if start > 0 {
+        // The first line is cut by the window.
+        lines.next();
+    }
+    for line in lines {
+        if let Ok(Keys {
+            tenant: Some(tenant),
+            uuid: Some(uuid),
+        }) = serde_json::from_slice::<Keys>(line)
+        {
+            seen.insert(seen_key(&tenant, &uuid));
+        }
+    }
+    Ok(())
 }
 
 /// The UTC day an event was received on; today if `received_at` is unreadable.
@@ -148,20 +399,6 @@ fn encode_line(stored: &StoredEvent, buf: &mut Vec<u8>) {
     // Serializing a Value into a Vec cannot fail.
     debug_assert!(written.is_ok());
     buf.push(b'\n');
-}
-
-fn append_all(dir: &Path, files: BTreeMap<PathBuf, Vec<u8>>) -> Result<(), DeliveryError> {
-    let mut created = false;
-    for (path, bytes) in files {
-        created |= append(&path, &bytes).map_err(|e| io_error(&path, &e))?;
-    }
-    if created {
-        // Make the new directory entries durable too.
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io_error(dir, &e))?;
-    }
-    Ok(())
 }
 
 /// Opens `path` with `options` and takes its exclusive lock, reopening when the file was
@@ -189,22 +426,37 @@ fn still_at(_file: &File, path: &Path) -> std::io::Result<bool> {
     Ok(path.exists())
 }
 
-/// Rewrites `path` without the lines of `tenant` and `hashed_id`; returns how many went.
-fn erase_in_file(dir: &Path, path: &Path, tenant: &str, hashed_id: &str) -> std::io::Result<u64> {
+/// Rewrites `path` without the lines of `tenant` and `hashed_id`.
+fn erase_in_file(
+    dir: &Path,
+    path: &Path,
+    tenant: &str,
+    hashed_id: &str,
+) -> std::io::Result<Erased> {
     let mut file = open_locked(path, OpenOptions::new().read(true).append(true))?;
     let mut contents = Vec::new();
     file.read_to_end(&mut contents)?;
     let mut kept = Vec::with_capacity(contents.len());
-    let mut removed = 0;
+    let mut done = Erased::default();
     for line in contents.split_inclusive(|&b| b == b'\n') {
-        if line_belongs_to(line, tenant, hashed_id) {
-            removed += 1;
+        let belongs = match line_owner(line) {
+            Some((t, id)) => t == tenant && id == hashed_id,
+            // Unreadable (torn): gone if it holds the id at all, else kept and reported.
+            None if line.trim_ascii().is_empty() => false,
+            None => {
+                let holds = contains(line, hashed_id.as_bytes());
+                done.unreadable_kept += u64::from(!holds);
+                holds
+            }
+        };
+        if belongs {
+            done.removed += 1;
         } else {
             kept.extend_from_slice(line);
         }
     }
-    if removed == 0 {
-        return Ok(0);
+    if done.removed == 0 {
+        return Ok(done);
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{}.erase", name.unwrap_or_default()));
@@ -215,37 +467,22 @@ fn erase_in_file(dir: &Path, path: &Path, tenant: &str, hashed_id: &str) -> std:
     File::open(dir)?.sync_all()?;
     // `file` (the old inode) is unlocked when dropped; appends waiting on it reopen.
     drop(file);
-    Ok(removed)
+    Ok(done)
 }
 
-/// Is this JSON line an event of `tenant` with `distinct_id` `hashed_id`?
-fn line_belongs_to(line: &[u8], tenant: &str, hashed_id: &str) -> bool {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
-        return false;
-    };
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The `(tenant, distinct_id)` of a JSON line, or `None` if it does not parse.
+fn line_owner(line: &[u8]) -> Option<(String, String)> {
+    let value = serde_json::from_slice::<serde_json::Value>(line).ok()?;
     // Flattened events carry `distinct_id` on top; whole records inside `event`.
     let id = value
         .get("distinct_id")
         .or_else(|| value.get("event").and_then(|e| e.get("distinct_id")));
-    value.get("tenant").and_then(|t| t.as_str()) == Some(tenant)
-        && id.and_then(|i| i.as_str()) == Some(hashed_id)
-}
-
-/// Appends `bytes` to `path` and fsyncs; returns whether the file was created. On failure
-/// the file is cut back to its old length (best effort).
-fn append(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    let existed = path.exists();
-    let mut file = open_locked(path, OpenOptions::new().create(true).append(true))?;
-    let old_len = file.metadata()?.len();
-    let result = file
-        .write_all(bytes)
-        .and_then(|()| file.flush())
-        .and_then(|()| file.sync_data());
-    if let Err(e) = result {
-        let _ = file.set_len(old_len);
-        return Err(e);
-    }
-    Ok(!existed)
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).unwrap_or("").to_owned();
+    Some((text(value.get("tenant")), text(id)))
 }
 
 fn io_error(path: &Path, error: &std::io::Error) -> DeliveryError {
@@ -254,172 +491,4 @@ fn io_error(path: &Path, error: &std::io::Error) -> DeliveryError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::{json, Value};
-
-    fn stored(uuid: &str, received_at: &str) -> StoredEvent {
-        StoredEvent {
-            tenant: "acme".into(),
-            received_at: received_at.into(),
-            event: json!({
-                "event": "cli_command",
-                "distinct_id": "h:abc",
-                "uuid": uuid,
-                "timestamp": "2025-01-02T03:04:05Z",
-                "properties": {"command": "build"}
-            }),
-        }
-    }
-
-    fn lines(path: &Path) -> Vec<Value> {
-        std::fs::read_to_string(path)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    #[tokio::test]
-    async fn writes_day_files_and_appends_valid_json_lines() {
-        let tmp = tempfile::tempdir().unwrap();
-        let sink = LocalSink::new(tmp.path()).unwrap();
-        sink.deliver(&[
-            stored("u1", "2025-01-02T23:59:59Z"),
-            stored("u2", "2025-01-03T00:00:00Z"),
-            // An offset is converted to UTC: this is 2025-01-02 22:30 UTC.
-            stored("u3", "2025-01-03T00:30:00+02:00"),
-        ])
-        .await
-        .unwrap();
-        sink.deliver(&[stored("u4", "2025-01-02T12:00:00Z")])
-            .await
-            .unwrap();
-
-        let day2 = tmp.path().join("events/2025-01-02.jsonl");
-        let day3 = tmp.path().join("events/2025-01-03.jsonl");
-        let uuids = |path: &Path| -> Vec<String> {
-            lines(path)
-                .iter()
-                .map(|l| l["uuid"].as_str().unwrap().to_string())
-                .collect()
-        };
-        assert_eq!(uuids(&day2), ["u1", "u3", "u4"]);
-        assert_eq!(uuids(&day3), ["u2"]);
-
-        let first = &lines(&day2)[0];
-        assert_eq!(first["tenant"], "acme");
-        assert_eq!(first["received_at"], "2025-01-02T23:59:59Z");
-        assert_eq!(first["event"], "cli_command");
-        assert_eq!(first["distinct_id"], "h:abc");
-        assert_eq!(first["properties"]["command"], "build");
-        assert_eq!(
-            std::fs::read_dir(tmp.path().join("events"))
-                .unwrap()
-                .count(),
-            2
-        );
-    }
-
-    #[tokio::test]
-    async fn unwritable_directory_is_a_retryable_error() {
-        let tmp = tempfile::tempdir().unwrap();
-        let sink = LocalSink::new(tmp.path()).unwrap();
-        // Replace the events directory by a file: every open below it fails.
-        std::fs::remove_dir(sink.dir()).unwrap();
-        std::fs::write(sink.dir(), b"not a dir").unwrap();
-        let err = sink
-            .deliver(&[stored("u1", "2025-01-02T00:00:00Z")])
-            .await
-            .unwrap_err();
-        assert!(matches!(err, DeliveryError::Retryable { .. }), "{err:?}");
-    }
-
-    fn stored_for(tenant: &str, id: &str, uuid: &str, received_at: &str) -> StoredEvent {
-        let mut event = stored(uuid, received_at);
-        event.tenant = tenant.into();
-        event.event["distinct_id"] = id.into();
-        event
-    }
-
-    fn all_uuids(sink: &LocalSink) -> Vec<String> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(sink.dir())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .flat_map(|f| lines(f))
-            .map(|l| l["uuid"].as_str().unwrap().to_string())
-            .collect()
-    }
-
-    #[tokio::test]
-    async fn erase_removes_one_persons_lines_of_one_tenant_only() {
-        let tmp = tempfile::tempdir().unwrap();
-        let sink = LocalSink::new(tmp.path()).unwrap();
-        sink.deliver(&[
-            stored_for("acme", "h:ann", "u1", "2025-01-02T01:00:00Z"),
-            stored_for("acme", "h:bob", "u2", "2025-01-02T02:00:00Z"),
-            stored_for("other", "h:ann", "u3", "2025-01-02T03:00:00Z"),
-            stored_for("acme", "h:ann", "u4", "2025-01-03T01:00:00Z"),
-            stored_for("acme", "h:bob", "u5", "2025-01-04T01:00:00Z"),
-        ])
-        .await
-        .unwrap();
-        let day4 = sink.dir().join("2025-01-04.jsonl");
-        let day4_before = std::fs::metadata(&day4).unwrap().modified().unwrap();
-
-        assert_eq!(sink.erase_distinct_id("acme", "h:ann").unwrap(), 2);
-        assert_eq!(all_uuids(&sink), ["u2", "u3", "u5"]);
-        // Files without a matching line are not rewritten; no temporary file is left.
-        assert_eq!(
-            std::fs::metadata(&day4).unwrap().modified().unwrap(),
-            day4_before
-        );
-        assert_eq!(std::fs::read_dir(sink.dir()).unwrap().count(), 3);
-        // Erasing again, or an unknown id, removes nothing.
-        assert_eq!(sink.erase_distinct_id("acme", "h:ann").unwrap(), 0);
-        assert_eq!(sink.erase_distinct_id("acme", "h:nobody").unwrap(), 0);
-        assert_eq!(all_uuids(&sink), ["u2", "u3", "u5"]);
-        // Appends after an erase land in the rewritten file.
-        sink.deliver(&[stored_for("acme", "h:cy", "u6", "2025-01-02T05:00:00Z")])
-            .await
-            .unwrap();
-        assert_eq!(all_uuids(&sink), ["u2", "u3", "u6", "u5"]);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn erase_beside_running_appends_loses_no_other_line() {
-        let tmp = tempfile::tempdir().unwrap();
-        let sink = LocalSink::new(tmp.path()).unwrap();
-        let writer = {
-            let sink = sink.clone();
-            tokio::spawn(async move {
-                for i in 0..400 {
-                    // Every fourth event is the person being erased.
-                    let id = if i % 4 == 0 { "h:gone" } else { "h:stays" };
-                    let event = stored_for("acme", id, &format!("u{i}"), "2025-01-02T01:00:00Z");
-                    sink.deliver(&[event]).await.unwrap();
-                }
-            })
-        };
-        let mut erased = 0;
-        while !writer.is_finished() {
-            let sink = sink.clone();
-            erased += tokio::task::spawn_blocking(move || sink.erase_distinct_id("acme", "h:gone"))
-                .await
-                .unwrap()
-                .unwrap();
-        }
-        writer.await.unwrap();
-        erased += sink.erase_distinct_id("acme", "h:gone").unwrap();
-        let want: Vec<String> = (0..400)
-            .filter(|i| i % 4 != 0)
-            .map(|i| format!("u{i}"))
-            .collect();
-        assert_eq!(all_uuids(&sink), want, "every other line kept, in order");
-        assert_eq!(erased, 100);
-    }
-}
+mod tests;

@@ -106,6 +106,7 @@ fn options() -> RunnerOptions {
         backoff_base: Duration::from_millis(1),
         backoff_max: Duration::from_millis(5),
         shutdown_grace: Duration::from_millis(500),
+        erasures: None,
     }
 }
 
