@@ -125,6 +125,11 @@ impl CollectorProcess {
         format!("http://{}", self.addr)
     }
 
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// SIGKILL: no shutdown, no flush.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
