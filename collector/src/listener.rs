@@ -30,13 +30,14 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::time::Instant;
 use tower::ServiceExt as _;
@@ -49,6 +50,28 @@ const REFUSAL_BODY: &str = r#"{"type":"server_error","code":"too_many_connection
 
 /// How long answering a connection past the cap may take, in total.
 const REFUSAL_TIME: Duration = Duration::from_secs(1);
+
+/// Connections the kernel queues before they are accepted (capped by `net.core.somaxconn`).
+/// The standard library's 128 overflows under a burst of new connections, and an overflowed
+/// client waits for TCP retransmits (1 s, 3 s, ...) before it is even accepted.
+pub const BACKLOG: u32 = 1024;
+
+/// Binds a listener with a [`BACKLOG`]-deep accept queue.
+///
+/// # Errors
+/// The I/O error of creating, binding or listening on the socket.
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // As the standard library does: a restarted collector can bind while old connections
+    // are in TIME_WAIT.
+    #[cfg(not(windows))]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
 
 /// Connection limits of one listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -93,8 +93,7 @@ fn serve(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
+        let listener = hush_collector::listener::bind(config.listen)
             .with_context(|| format!("binding {}", config.listen))?;
         tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "hush-collector listening");
         hush_collector::serve(config, listener, shutdown_signal()).await?;

@@ -163,11 +163,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let admin = match config.admin.listen {
-        Some(addr) => Some(
-            TcpListener::bind(addr)
-                .await
-                .map_err(|source| ServeError::Bind { addr, source })?,
-        ),
+        Some(addr) => {
+            Some(listener::bind(addr).map_err(|source| ServeError::Bind { addr, source })?)
+        }
         None => None,
     };
     serve_on(

@@ -33,14 +33,16 @@ fn probe(addr: SocketAddr, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<Vec
     })
 }
 
-/// Waits until the server closes `stream` (EOF or reset), at most `limit`; while waiting,
-/// sends `trickle` every 50 ms if given. Returns how long it took, or `None`.
+/// Waits until the server closes `stream` (EOF or reset), at most `limit` after `started`;
+/// while waiting, sends `trickle` every 50 ms if given. Returns how long after `started` it
+/// was closed, or `None`. `started` is taken before the client acted (connected, or sent
+/// its request), so the time is never shorter than what the server measured.
 async fn until_closed(
     mut stream: tokio::net::TcpStream,
+    started: Instant,
     trickle: Option<&[u8]>,
     limit: Duration,
 ) -> Option<Duration> {
-    let started = Instant::now();
     let mut buf = [0u8; 1024];
     loop {
         tokio::select! {
@@ -88,6 +90,7 @@ async fn slowloris_and_idle_connections_are_closed_while_healthz_stays_fast() {
     // 200 slowloris clients: a request line, then one header line every 50 ms, forever.
     for _ in 0..200 {
         attackers.push(tokio::spawn(async move {
+            let started = Instant::now();
             let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
             stream
                 .write_all(b"POST /batch/ HTTP/1.1\r\nHost: x\r\n")
@@ -95,15 +98,19 @@ async fn slowloris_and_idle_connections_are_closed_while_healthz_stays_fast() {
                 .unwrap();
             (
                 "slowloris",
-                until_closed(stream, Some(b"X-Slow: 1\r\n"), header_limit).await,
+                until_closed(stream, started, Some(b"X-Slow: 1\r\n"), header_limit).await,
             )
         }));
     }
     // 20 clients that connect and send nothing.
     for _ in 0..20 {
         attackers.push(tokio::spawn(async move {
+            let started = Instant::now();
             let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-            ("silent", until_closed(stream, None, header_limit).await)
+            (
+                "silent",
+                until_closed(stream, started, None, header_limit).await,
+            )
         }));
     }
     // 50 keep-alive clients that make one request and then sit idle.
@@ -111,6 +118,7 @@ async fn slowloris_and_idle_connections_are_closed_while_healthz_stays_fast() {
     for _ in 0..50 {
         idlers.push(tokio::spawn(async move {
             let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let started = Instant::now();
             stream
                 .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
                 .await
@@ -123,7 +131,7 @@ async fn slowloris_and_idle_connections_are_closed_while_healthz_stays_fast() {
                 answer.extend_from_slice(&buf[..n]);
             }
             assert!(answer.starts_with(b"HTTP/1.1 200"));
-            until_closed(stream, None, idle_limit).await
+            until_closed(stream, started, None, idle_limit).await
         }));
     }
 
@@ -218,4 +226,32 @@ fn past_the_cap_a_connection_gets_503_with_retry_after_at_once() {
         assert!(Instant::now() < deadline, "the places never freed up");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn a_stop_closes_idle_and_silent_connections_at_once() {
+    // Default timeouts (10 s, 60 s): the stop must not wait for them.
+    let server = Server::start("", false);
+    let mut idle = TcpStream::connect(server.addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 512];
+    let n = idle.read(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    let silent = TcpStream::connect(server.addr).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    drop(server);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the stop waited {:?} for idle connections",
+        started.elapsed()
+    );
+    idle.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    assert_eq!(
+        idle.read(&mut buf).unwrap_or(0),
+        0,
+        "the idle connection is closed"
+    );
+    drop(silent);
 }

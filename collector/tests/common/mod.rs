@@ -57,11 +57,9 @@ impl Server {
                 .build()
                 .unwrap();
             runtime.block_on(async move {
-                let main = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let admin = match admin {
-                    true => Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()),
-                    false => None,
-                };
+                let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+                let main = hush_collector::listener::bind(loopback).unwrap();
+                let admin = admin.then(|| hush_collector::listener::bind(loopback).unwrap());
                 let admin_addr = admin.as_ref().map(|l| l.local_addr().unwrap());
                 addrs_tx
                     .send((main.local_addr().unwrap(), admin_addr))
