@@ -72,8 +72,9 @@ impl OpsAccess {
             let sent = headers
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::trim);
+                .and_then(|v| v.trim().split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim());
             return match sent {
                 // blake3's Hash compares in constant time.
                 Some(sent)
@@ -186,6 +187,13 @@ mod tests {
             assert_eq!(e.code(), "admin_token_required");
             let e = access.check(listener, &bearer("Bearer wrong")).unwrap_err();
             assert_eq!(e.code(), "invalid_admin_token");
+            let e = access
+                .check(listener, &bearer(&format!("Basic {TOKEN}")))
+                .unwrap_err();
+            assert_eq!(e.code(), "admin_token_required", "only the Bearer scheme");
+            assert!(access
+                .check(listener, &bearer(&format!("bearer  {TOKEN}")))
+                .is_ok());
             assert!(access
                 .check(listener, &bearer(&format!("Bearer {TOKEN}")))
                 .is_ok());

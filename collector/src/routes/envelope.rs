@@ -119,12 +119,29 @@ impl<'de> DeserializeSeed<'de> for TopSeed<'_> {
     }
 }
 
+/// Visitor methods that refuse every scalar (`null`, booleans, numbers, strings) with
+/// `$refusal`.
 macro_rules! refuse_scalars {
-    ($($method:ident($ty:ty)),* $(,)?) => {$(
-        fn $method<E: de::Error>(self, _: $ty) -> Result<Self::Value, E> {
-            Err(self.not_this_shape())
+    ($refusal:ident) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Err(self.$refusal())
         }
-    )*};
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Err(self.$refusal())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Err(self.$refusal())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Err(self.$refusal())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Err(self.$refusal())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Err(self.$refusal())
+        }
+    };
 }
 
 impl TopSeed<'_> {
@@ -143,17 +160,7 @@ impl<'de> Visitor<'de> for TopSeed<'_> {
         f.write_str("a JSON object or array")
     }
 
-    refuse_scalars!(
-        visit_bool(bool),
-        visit_i64(i64),
-        visit_u64(u64),
-        visit_f64(f64),
-        visit_str(&str),
-    );
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Err(self.not_this_shape())
-    }
+    refuse_scalars!(not_this_shape);
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         read_events(seq, self.max_batch, self.fault).map(Top::Array)
@@ -240,24 +247,8 @@ impl<'de> Visitor<'de> for BatchSeed<'_> {
         f.write_str("an array of events")
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Err(self.not_an_array())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Err(self.not_an_array())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Err(self.not_an_array())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Err(self.not_an_array())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Err(self.not_an_array())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Err(self.not_an_array())
-    }
+    refuse_scalars!(not_an_array);
+
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
         Err(self.not_an_array())
     }
