@@ -255,3 +255,43 @@ fn a_stop_closes_idle_and_silent_connections_at_once() {
     );
     drop(silent);
 }
+
+#[test]
+fn a_body_sent_too_slowly_is_answered_503_at_the_request_timeout() {
+    let server = Server::start(
+        "[limits]\nrequest_timeout_ms = 500\nheader_read_timeout_ms = 5000\n",
+        false,
+    );
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(b"POST /batch/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n{\"api")
+        .unwrap();
+    // One more byte now and then, never the whole body.
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        let _ = stream.write_all(b" ");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break, // reset after the answer
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "never answered");
+    }
+    let answer = parse_answer(&raw);
+    assert_eq!(answer.status, 503, "{}", answer.text());
+    assert_eq!(answer.json()["code"], "timeout");
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}
