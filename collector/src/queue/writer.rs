@@ -282,16 +282,16 @@ impl Writer {
                 }
             }
         }
-        let answer = QueueError::Unavailable { reason };
+        let answer = QueueError::Unavailable {
+            reason: reason.clone(),
+        };
+        // Readiness says so before any appender hears of it.
+        self.shared.set_broken(Some(answer.to_string()));
+        self.broken = Some(reason);
+        self.last_heal = Some(Instant::now());
         for p in pending.drain(..) {
             let _ = p.ack.send(Err(answer.duplicate()));
         }
-        self.shared.set_broken(Some(answer.to_string()));
-        self.broken = Some(match answer {
-            QueueError::Unavailable { reason } => reason,
-            _ => unreachable!("built above"),
-        });
-        self.last_heal = Some(Instant::now());
     }
 
     /// The error for requests refused while broken.
