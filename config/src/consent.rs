@@ -1,4 +1,4 @@
-//! The SDK's consent rules (DESIGN.md, "Consent").
+//! The SDK's consent rules (ARCHITECTURE.md, "Consent").
 //!
 //! Sources, in rising precedence: built-in defaults, `.env`, `.env.local`, the stored
 //! consent file, the process environment, then values passed in code. `.env` files are
@@ -75,7 +75,7 @@ impl FromStr for Level {
     }
 }
 
-/// The names of the variables an app reads. The defaults are DESIGN.md's; an app named Foo
+/// The names of the variables an app reads. The defaults are the ones below; an app named Foo
 /// may use [`ConsentVars::for_app`] to get `FOO_DISABLE_TELEMETRY` and friends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentVars {

@@ -117,7 +117,8 @@ pub(crate) struct ConsentSetup {
 }
 
 impl ConsentSetup {
-    /// Resolves the decision with DESIGN.md's rules, reading the stored choice (if any).
+    /// Resolves the decision with the consent rules (see [`hush_config::consent`]), reading
+    /// the stored choice (if any).
     pub fn resolve(&self, consent_file: Option<&Path>) -> Result<Decision, ConsentError> {
         let dotenv_dir = match &self.dotenv_dir {
             Some(dir) => Some(dir.clone()),

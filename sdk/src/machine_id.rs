@@ -1,4 +1,4 @@
-//! The app-specific id (DESIGN.md, "Identity").
+//! The app-specific id (ARCHITECTURE.md, "Identity").
 //!
 //! The raw OS machine id (`/etc/machine-id`, `IOPlatformUUID`, `MachineGuid`) is read by
 //! the `machine-uid` crate and never leaves this module: what the SDK sends is a keyed
