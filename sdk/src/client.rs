@@ -1,12 +1,13 @@
 //! [`Telemetry`]: the client apps hold.
 
-use crate::batch::{allowed, level_to_u8, Counters, Shared, Worker, WorkerOptions};
 use crate::consent::{self, ConsentSetup, Paths};
 use crate::events::{self, Event, EventClass, Prop};
+use crate::queue::{allowed, level_to_u8, Counters, Shared};
 use crate::redact::Redactor;
 use crate::spool::Spool;
 use crate::status::{Flush, Stats, Status};
 use crate::transport::Transport;
+use crate::worker::{Worker, WorkerOptions};
 use crate::{machine_id, notice, Builder, Error};
 use hush_config::consent::{ConsentError, Decision, Level};
 use serde_json::{Map, Value};

@@ -50,7 +50,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod batch;
 mod builder;
 mod client;
 mod consent;
@@ -59,10 +58,12 @@ mod events;
 mod files;
 mod machine_id;
 mod notice;
+mod queue;
 mod redact;
 mod spool;
 mod status;
 mod transport;
+mod worker;
 
 pub use builder::Builder;
 pub use client::Telemetry;

@@ -7,7 +7,7 @@
 //! blocking `ureq` on its single background worker thread.
 //!
 //! This module does one attempt at a time and classifies the outcome; the retry loop with
-//! backoff lives in the worker (`batch.rs`), which can interrupt it at shutdown.
+//! backoff lives in the worker (`worker.rs`), which can interrupt it at shutdown.
 
 use crate::events::{rfc3339, Event};
 use flate2::write::GzEncoder;
