@@ -1,0 +1,47 @@
+//! `HUSH_*` environment variables as figment providers.
+
+use figment::value::{Dict, Map, Value};
+use figment::{Metadata, Profile, Provider};
+
+/// Environment variables with the `HUSH_` prefix that belong to the SDK, not the collector,
+/// and so are not "unknown keys" here.
+const SDK_ENV_KEYS: &[&str] = &["telemetry_level", "telemetry_debug", "config"];
+
+/// One `HUSH_*` variable as a figment provider, so errors and
+/// [`source_of`](super::figment_errors::source_of) can name the exact variable a value came
+/// from.
+pub(super) struct EnvVar {
+    name: String,
+    key: String,
+    value: String,
+}
+
+impl Provider for EnvVar {
+    fn metadata(&self) -> Metadata {
+        Metadata::named(format!("environment variable {}", self.name))
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let value: Value = self.value.parse().unwrap_or_else(|e| match e {});
+        let nested = figment::util::nest(&self.key, value);
+        Ok(Profile::Default.collect(nested.into_dict().unwrap_or_default()))
+    }
+}
+
+/// The `HUSH_*` variables of `env`, less the SDK's own, in name order so the result does not
+/// depend on the order of `env`.
+pub(super) fn env_providers(env: impl IntoIterator<Item = (String, String)>) -> Vec<EnvVar> {
+    let mut vars: Vec<EnvVar> = env
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let rest = name.strip_prefix("HUSH_")?;
+            let key = rest.to_ascii_lowercase().replace("__", ".");
+            if SDK_ENV_KEYS.contains(&key.as_str()) {
+                return None;
+            }
+            Some(EnvVar { name, key, value })
+        })
+        .collect();
+    vars.sort_by(|a, b| a.name.cmp(&b.name));
+    vars
+}
