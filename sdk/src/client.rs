@@ -2,7 +2,7 @@
 
 use crate::consent::{self, ConsentSetup, Paths};
 use crate::events::{self, Event, EventClass, Prop};
-use crate::queue::{allowed, level_to_u8, Counters, Shared};
+use crate::queue::{allowed, level_to_u8, Counters, EventQueue};
 use crate::redact::Redactor;
 use crate::spool::Spool;
 use crate::status::{Flush, Stats, Status};
@@ -57,7 +57,7 @@ pub struct Telemetry {
     shutdown_timeout: Duration,
     raw_machine_id: Option<Option<String>>,
     disable_hint: Option<String>,
-    shared: Arc<Shared>,
+    queue: Arc<EventQueue>,
     redactor: OnceLock<Redactor>,
     identity: RwLock<Option<Arc<Identity>>>,
     control: Mutex<Control>,
@@ -134,7 +134,7 @@ impl Telemetry {
         let decision = b.setup.resolve(consent_file.as_deref());
         let level = decision.as_ref().map_or(Level::Off, |d| d.level);
         let telemetry = Telemetry {
-            shared: Arc::new(Shared::new(level, b.queue_capacity, b.batch_size)),
+            queue: Arc::new(EventQueue::new(level, b.queue_capacity, b.batch_size)),
             app_name: b.app_name,
             app_version: b.app_version,
             setup: b.setup,
@@ -178,7 +178,7 @@ impl Telemetry {
 
     /// The level in force.
     pub fn level(&self) -> Level {
-        self.shared.lock().level
+        self.queue.lock().level
     }
 
     /// The consent decision, which rule and source made it, and counters.
@@ -197,11 +197,11 @@ impl Telemetry {
     pub fn status(&self) -> Status {
         let control = self.control.lock().unwrap_or_else(|e| e.into_inner());
         let (queue_len, queue_bytes, level, sending) = {
-            let st = self.shared.lock();
+            let st = self.queue.lock();
             let bytes = st.queue.iter().map(Event::approx_bytes).sum();
             (st.queue.len(), bytes, st.level, st.running)
         };
-        let c = &self.shared.counters;
+        let c = &self.queue.counters;
         let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
         let stats = Stats {
             queue_len,
@@ -294,7 +294,7 @@ impl Telemetry {
     /// # Errors
     /// The consent file could not be written (telemetry is off for this run anyway).
     pub fn disable(&self) -> Result<Status, Error> {
-        self.shared.set_level(Level::Off);
+        self.queue.set_level(Level::Off);
         self.choose(Level::Off)
     }
 
@@ -305,7 +305,7 @@ impl Telemetry {
     /// # Errors
     /// A file could not be deleted (the others are deleted anyway).
     pub fn forget(&self) -> Result<Status, Error> {
-        self.shared.set_level(Level::Off);
+        self.queue.set_level(Level::Off);
         {
             let mut control = self.control.lock().unwrap_or_else(|e| e.into_inner());
             control.forgotten = true;
@@ -346,14 +346,14 @@ impl Telemetry {
             .and_then(|d| self.host_override.clone().or_else(|| d.host.clone()));
         let api_key = decision.as_ref().ok().and_then(|d| d.api_key.clone());
         control.decision = decision;
-        self.shared.set_level(level);
+        self.queue.set_level(level);
         if level == Level::Off {
             control.host = None;
             return;
         }
         self.debug.store(debug, Ordering::Relaxed);
         self.ensure_identity();
-        if debug || self.shared.lock().running {
+        if debug || self.queue.lock().running {
             control.host = host;
             return;
         }
@@ -378,7 +378,7 @@ impl Telemetry {
             match spool.load() {
                 Ok(events) if events.is_empty() => {}
                 Ok(events) => {
-                    self.shared.restore(events);
+                    self.queue.restore(events);
                     if let Err(e) = spool.remove() {
                         self.warn(format!("could not remove the spool: {e}"));
                     }
@@ -391,7 +391,7 @@ impl Telemetry {
         }
         control.spool.clone_from(&spool);
         let worker = Worker {
-            shared: Arc::clone(&self.shared),
+            queue: Arc::clone(&self.queue),
             transport: Transport::new(
                 &host,
                 api_key,
@@ -558,12 +558,12 @@ impl Telemetry {
         class: EventClass,
         props: impl FnOnce(&Redactor) -> Vec<(&'static str, Prop)>,
     ) {
-        let level = self.shared.fast_level();
+        let level = self.queue.fast_level();
         if level == level_to_u8(Level::Off) {
             return;
         }
         if level < level_to_u8(class.min_level()) {
-            Counters::add(&self.shared.counters.dropped_by_level, 1);
+            Counters::add(&self.queue.counters.dropped_by_level, 1);
             return;
         }
         let Some(identity) = self
@@ -598,7 +598,7 @@ impl Telemetry {
             }
             return;
         }
-        self.shared.push(event);
+        self.queue.push(event);
     }
 
     fn new_redactor(&self) -> Redactor {
@@ -628,7 +628,7 @@ impl Telemetry {
     pub fn flush(&self, timeout: Duration) -> Flush {
         let deadline = Instant::now() + timeout;
         Flush {
-            pending: self.shared.flush(deadline),
+            pending: self.queue.flush(deadline),
         }
     }
 
@@ -640,12 +640,12 @@ impl Telemetry {
         let deadline = now + timeout;
         // Leave time to write the spool.
         let spool_at = deadline - (timeout / 4).min(Duration::from_millis(250));
-        let pending = self.shared.shutdown(spool_at, deadline);
+        let pending = self.queue.shutdown(spool_at, deadline);
         if pending == 0 {
             return Flush { pending };
         }
         // The worker is stuck in a request: spool what it had, so nothing is lost.
-        let left = self.shared.abandon();
+        let left = self.queue.abandon();
         let spool = self
             .control
             .lock()
@@ -666,7 +666,7 @@ impl Telemetry {
         all.extend(left);
         match spool.store(&all) {
             Ok(kept) => {
-                Counters::add(&self.shared.counters.spooled, kept.min(n));
+                Counters::add(&self.queue.counters.spooled, kept.min(n));
                 Flush { pending: 0 }
             }
             Err(e) => {

@@ -38,8 +38,8 @@ impl Counters {
 }
 
 /// Queue state, under one mutex.
-pub(crate) struct State {
-    /// The authoritative level; `Shared::level` mirrors it for a lock-free pre-check.
+pub(crate) struct QueueState {
+    /// The authoritative level; `EventQueue::level` mirrors it for a lock-free pre-check.
     pub level: Level,
     pub queue: VecDeque<Event>,
     pub cap: usize,
@@ -57,9 +57,10 @@ pub(crate) struct State {
     pub running: bool,
 }
 
-/// What the capture side and the worker share.
-pub(crate) struct Shared {
-    pub state: Mutex<State>,
+/// The bounded queue with the level in force and the counters: what the capture side
+/// and the worker share.
+pub(crate) struct EventQueue {
+    pub state: Mutex<QueueState>,
     /// Wakes the worker.
     pub wake: Condvar,
     /// Wakes flush and shutdown waiters.
@@ -80,10 +81,10 @@ pub(crate) fn allowed(class: EventClass, level: Level) -> bool {
     level != Level::Off && level >= class.min_level()
 }
 
-impl Shared {
+impl EventQueue {
     pub fn new(level: Level, cap: usize, batch_size: usize) -> Self {
-        Shared {
-            state: Mutex::new(State {
+        EventQueue {
+            state: Mutex::new(QueueState {
                 level,
                 queue: VecDeque::with_capacity(cap.min(1024)),
                 cap: cap.max(1),
@@ -104,7 +105,7 @@ impl Shared {
 
     /// Locks the state; a panic on another thread while holding the lock does not poison
     /// telemetry for the app.
-    pub fn lock(&self) -> MutexGuard<'_, State> {
+    pub fn lock(&self) -> MutexGuard<'_, QueueState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -204,44 +205,41 @@ mod tests {
 
     #[test]
     fn full_queue_drops_oldest_and_counts() {
-        let shared = Shared::new(Level::Basic, 3, 100);
-        shared.lock().running = true;
+        let queue = EventQueue::new(Level::Basic, 3, 100);
+        queue.lock().running = true;
         for n in 0..10 {
-            shared.push(event(EventClass::Basic, n));
+            queue.push(event(EventClass::Basic, n));
         }
-        let st = shared.lock();
+        let st = queue.lock();
         assert_eq!(st.queue.len(), 3);
         assert_eq!(st.queue[0].uuid.as_u128(), 7);
-        assert_eq!(
-            shared.counters.dropped_queue_full.load(Ordering::Relaxed),
-            7
-        );
+        assert_eq!(queue.counters.dropped_queue_full.load(Ordering::Relaxed), 7);
     }
 
     #[test]
     fn nothing_queued_without_a_worker_or_above_the_level() {
-        let shared = Shared::new(Level::Basic, 3, 100);
-        shared.push(event(EventClass::Basic, 0));
-        assert_eq!(shared.pending(), 0);
-        shared.lock().running = true;
-        shared.push(event(EventClass::OptIn, 1));
-        assert_eq!(shared.pending(), 0);
+        let queue = EventQueue::new(Level::Basic, 3, 100);
+        queue.push(event(EventClass::Basic, 0));
+        assert_eq!(queue.pending(), 0);
+        queue.lock().running = true;
+        queue.push(event(EventClass::OptIn, 1));
+        assert_eq!(queue.pending(), 0);
     }
 
     #[test]
     fn lowering_the_level_purges() {
-        let shared = Shared::new(Level::Full, 10, 100);
-        shared.lock().running = true;
-        shared.push(event(EventClass::OptIn, 1));
-        shared.push(event(EventClass::Basic, 2));
-        shared.set_level(Level::Basic);
+        let queue = EventQueue::new(Level::Full, 10, 100);
+        queue.lock().running = true;
+        queue.push(event(EventClass::OptIn, 1));
+        queue.push(event(EventClass::Basic, 2));
+        queue.set_level(Level::Basic);
         {
-            let st = shared.lock();
+            let st = queue.lock();
             assert_eq!(st.queue.len(), 1);
             assert_eq!(st.queue[0].level, Level::Basic);
         }
-        shared.set_level(Level::Off);
-        let st = shared.lock();
+        queue.set_level(Level::Off);
+        let st = queue.lock();
         assert!(st.queue.is_empty());
         assert!(!st.running);
     }

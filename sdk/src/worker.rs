@@ -16,7 +16,7 @@
 //!   next time it takes the lock.
 
 use crate::events::Event;
-use crate::queue::{allowed, Counters, Shared, State};
+use crate::queue::{allowed, Counters, EventQueue, QueueState};
 use crate::spool::Spool;
 use crate::transport::{backoff, Attempt, Transport};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,7 +28,7 @@ const ROUND_BUDGET: Duration = Duration::from_secs(120);
 const MAX_ROUND_BACKOFF: Duration = Duration::from_secs(300);
 
 // How the client drives the worker: flush, shut down, give up.
-impl Shared {
+impl EventQueue {
     /// Asks the worker to send everything now; waits until it did, gave up, or `deadline`.
     /// Returns the events still pending.
     pub fn flush(&self, deadline: Instant) -> usize {
@@ -65,10 +65,10 @@ impl Shared {
     /// lock either way.
     fn wait_for<'a>(
         &self,
-        mut st: MutexGuard<'a, State>,
+        mut st: MutexGuard<'a, QueueState>,
         deadline: Instant,
-        done: impl Fn(&State) -> bool,
-    ) -> MutexGuard<'a, State> {
+        done: impl Fn(&QueueState) -> bool,
+    ) -> MutexGuard<'a, QueueState> {
         loop {
             let now = Instant::now();
             if done(&st) || now >= deadline {
@@ -117,7 +117,7 @@ enum Outcome {
 
 /// The background worker. Exactly one runs while telemetry is on and not in debug mode.
 pub(crate) struct Worker {
-    pub shared: Arc<Shared>,
+    pub queue: Arc<EventQueue>,
     pub transport: Transport,
     pub spool: Option<Spool>,
     pub options: WorkerOptions,
@@ -131,17 +131,17 @@ impl Worker {
     /// The OS refused to create a thread; nothing is queued then.
     pub fn start(self) -> std::io::Result<()> {
         let epoch = {
-            let mut st = self.shared.lock();
+            let mut st = self.queue.lock();
             st.running = true;
             st.spool_at = None;
             st.epoch
         };
-        let shared = Arc::clone(&self.shared);
+        let queue = Arc::clone(&self.queue);
         let spawned = std::thread::Builder::new()
             .name("hush-telemetry".into())
             .spawn(move || self.run(epoch));
         if spawned.is_err() {
-            let mut st = shared.lock();
+            let mut st = queue.lock();
             if st.epoch == epoch {
                 st.running = false;
                 st.queue.clear();
@@ -158,12 +158,12 @@ impl Worker {
     }
 
     fn run(self, epoch: u64) {
-        let batch_size = self.shared.lock().batch_size;
+        let batch_size = self.queue.lock().batch_size;
         let interval = self.options.interval;
         let mut last_send = Instant::now();
         let mut retry_at: Option<Instant> = None;
         let mut failed_rounds: u32 = 0;
-        let mut st = self.shared.lock();
+        let mut st = self.queue.lock();
         loop {
             if st.epoch != epoch {
                 return;
@@ -173,7 +173,7 @@ impl Worker {
             if st.queue.is_empty() {
                 if flushing {
                     st.flushed_seq = st.flush_seq;
-                    self.shared.changed.notify_all();
+                    self.queue.changed.notify_all();
                 }
                 if st.spool_at.is_some() {
                     break;
@@ -201,7 +201,7 @@ impl Worker {
             st.in_flight.clone_from(&batch);
             drop(st);
             let outcome = self.deliver(&batch, epoch);
-            st = self.shared.lock();
+            st = self.queue.lock();
             st.in_flight.clear();
             last_send = Instant::now();
             if st.epoch != epoch {
@@ -209,13 +209,13 @@ impl Worker {
             }
             let failed = match outcome {
                 Outcome::Delivered => {
-                    Counters::add(&self.shared.counters.sent, n);
+                    Counters::add(&self.queue.counters.sent, n);
                     failed_rounds = 0;
                     retry_at = None;
                     None
                 }
                 Outcome::Rejected(code) => {
-                    Counters::add(&self.shared.counters.rejected, n);
+                    Counters::add(&self.queue.counters.rejected, n);
                     self.warn(format!(
                         "collector rejected a batch of {n} events with HTTP {code}"
                     ));
@@ -235,7 +235,7 @@ impl Worker {
                     // A flush does not spin on a collector that is down: it reports what
                     // is still pending.
                     st.flushed_seq = st.flush_seq;
-                    self.shared.changed.notify_all();
+                    self.queue.changed.notify_all();
                 }
                 if st.spool_at.is_some() {
                     break;
@@ -249,33 +249,37 @@ impl Worker {
             let mut all: Vec<Event> = spool.load().unwrap_or_default();
             all.extend(left);
             match spool.store(&all) {
-                Ok(kept) => Counters::add(&self.shared.counters.spooled, kept),
+                Ok(kept) => Counters::add(&self.queue.counters.spooled, kept),
                 Err(e) => self.warn(format!("could not write the spool: {e}")),
             }
         }
-        let mut st = self.shared.lock();
+        let mut st = self.queue.lock();
         if st.epoch == epoch {
             st.running = false;
         }
-        self.shared.changed.notify_all();
+        self.queue.changed.notify_all();
     }
 
     /// Puts a batch that could not be sent back at the front of the queue, keeping only
     /// what the current level allows and dropping the oldest beyond the cap.
-    fn requeue(&self, st: &mut State, batch: Vec<Event>) {
+    fn requeue(&self, st: &mut QueueState, batch: Vec<Event>) {
         for event in batch.into_iter().rev() {
             if !allowed(event.class, st.level) {
-                Counters::add(&self.shared.counters.dropped_by_level, 1);
+                Counters::add(&self.queue.counters.dropped_by_level, 1);
             } else if st.queue.len() >= st.cap {
-                Counters::add(&self.shared.counters.dropped_queue_full, 1);
+                Counters::add(&self.queue.counters.dropped_queue_full, 1);
             } else {
                 st.queue.push_front(event);
             }
         }
     }
 
-    fn wait<'a>(&self, st: MutexGuard<'a, State>, dur: Duration) -> MutexGuard<'a, State> {
-        self.shared
+    fn wait<'a>(
+        &self,
+        st: MutexGuard<'a, QueueState>,
+        dur: Duration,
+    ) -> MutexGuard<'a, QueueState> {
+        self.queue
             .wake
             .wait_timeout(st, dur)
             .unwrap_or_else(|e| e.into_inner())
@@ -285,7 +289,7 @@ impl Worker {
     /// The time by which the current round must end: the round budget, or earlier at
     /// shutdown. `None` when the worker was stopped.
     fn deadline(&self, epoch: u64, round_end: Instant) -> Option<Instant> {
-        let st = self.shared.lock();
+        let st = self.queue.lock();
         if st.epoch != epoch {
             return None;
         }
@@ -311,7 +315,7 @@ impl Worker {
                 Attempt::Rejected(code) => return Outcome::Rejected(code),
                 Attempt::Retry(hint) => hint,
             };
-            Counters::add(&self.shared.counters.failed_attempts, 1);
+            Counters::add(&self.queue.counters.failed_attempts, 1);
             attempt += 1;
             if attempt >= self.options.max_attempts {
                 return Outcome::Failed(hint);
@@ -326,7 +330,7 @@ impl Worker {
     /// Sleeps until `until`; false when that is past the round's deadline (which shutdown
     /// may bring forward while sleeping) or the worker was stopped.
     fn sleep(&self, epoch: u64, until: Instant, round_end: Instant) -> bool {
-        let mut st = self.shared.lock();
+        let mut st = self.queue.lock();
         loop {
             if st.epoch != epoch {
                 return false;
