@@ -1,23 +1,28 @@
-//! [`Telemetry`]: the client apps hold.
+//! [`Telemetry`]: the client apps hold — its state, start-up, status, the first-run
+//! notice, flush and shutdown. Its other methods live beside it, one concern per file:
+//! the event methods in `capture.rs`, consent changes in `decision.rs`, and the identity
+//! every event carries in `identity.rs`.
 
-use crate::consent::{self, ConsentSetup, Paths};
-use crate::events::{self, Event, EventClass, Prop};
-use crate::queue::{allowed, level_to_u8, Counters, EventQueue};
+mod capture;
+mod decision;
+mod identity;
+
+use crate::consent::{ConsentSetup, Paths};
+use crate::events::Event;
+use crate::queue::{Counters, EventQueue};
 use crate::redact::Redactor;
 use crate::spool::Spool;
 use crate::status::{Flush, Stats, Status};
-use crate::transport::Transport;
-use crate::worker::{Worker, WorkerOptions};
-use crate::{machine_id, notice, Builder, Error};
+use crate::worker::WorkerOptions;
+use crate::{notice, Builder};
+use capture::UuidSource;
 use hush_config::consent::{ConsentError, Decision, Level};
-use serde_json::{Map, Value};
-use std::borrow::Cow;
+use identity::Identity;
 use std::fmt;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// The SDK client: resolves consent once at start, queues events the level allows, and
@@ -66,41 +71,6 @@ pub struct Telemetry {
     warnings: Arc<Mutex<Vec<String>>>,
     session_id: Uuid,
     uuids: UuidSource,
-}
-
-/// Version-4 UUIDs without a system call per event: BLAKE3 keyed with 32 random bytes
-/// drawn once, over a counter. The output is as unpredictable as the key.
-struct UuidSource {
-    key: [u8; 32],
-    counter: std::sync::atomic::AtomicU64,
-}
-
-impl UuidSource {
-    fn new() -> Self {
-        let mut key = [0u8; 32];
-        if getrandom::getrandom(&mut key).is_err() {
-            key[..16].copy_from_slice(Uuid::new_v4().as_bytes());
-            key[16..].copy_from_slice(Uuid::new_v4().as_bytes());
-        }
-        UuidSource {
-            key,
-            counter: Default::default(),
-        }
-    }
-
-    fn next(&self) -> Uuid {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let hash = blake3::keyed_hash(&self.key, &n.to_le_bytes());
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&hash.as_bytes()[..16]);
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
-    }
-}
-
-/// The id and the properties every event carries.
-struct Identity {
-    distinct_id: Arc<str>,
-    common: Arc<Map<String, Value>>,
 }
 
 struct Control {
@@ -174,7 +144,7 @@ impl Telemetry {
         telemetry
     }
 
-    // ----- consent -------------------------------------------------------------------
+    // ----- status ------------------------------------------------------------------------
 
     /// The level in force.
     pub fn level(&self) -> Level {
@@ -270,178 +240,6 @@ impl Telemetry {
         }
     }
 
-    /// Opts in to full telemetry: stores `level=full` in the consent file (mode 0600) and
-    /// re-resolves consent. The disable flag, a missing key and `DO_NOT_TRACK` still win;
-    /// the returned status says what is in force.
-    ///
-    /// # Errors
-    /// The consent file could not be written.
-    pub fn enable_full(&self) -> Result<Status, Error> {
-        self.choose(Level::Full)
-    }
-
-    /// Stores `level=basic`: only basic events from now on; queued opt-in events are
-    /// dropped.
-    ///
-    /// # Errors
-    /// The consent file could not be written.
-    pub fn set_basic(&self) -> Result<Status, Error> {
-        self.choose(Level::Basic)
-    }
-
-    /// Stores `level=off`: stops the worker, drops what is queued and deletes the spool.
-    ///
-    /// # Errors
-    /// The consent file could not be written (telemetry is off for this run anyway).
-    pub fn disable(&self) -> Result<Status, Error> {
-        self.queue.set_level(Level::Off);
-        self.choose(Level::Off)
-    }
-
-    /// Deletes the local id, the spool and its key, the stored choice and the notice marker,
-    /// and turns telemetry off for the rest of this run. The next start resolves consent
-    /// afresh (without a stored choice) and shows the first-run notice again.
-    ///
-    /// # Errors
-    /// A file could not be deleted (the others are deleted anyway).
-    pub fn forget(&self) -> Result<Status, Error> {
-        self.queue.set_level(Level::Off);
-        {
-            let mut control = self.control.lock().unwrap_or_else(|e| e.into_inner());
-            control.forgotten = true;
-        }
-        *self.identity.write().unwrap_or_else(|e| e.into_inner()) = None;
-        consent::forget_all(&self.paths)?;
-        Ok(self.status())
-    }
-
-    fn choose(&self, level: Level) -> Result<Status, Error> {
-        if level == Level::Off {
-            if let Ok(spool) = self.paths.spool() {
-                crate::files::remove(&spool)?;
-            }
-        }
-        consent::store_choice(&self.paths, level)?;
-        let decision = self.setup.resolve(self.paths.consent().ok().as_deref());
-        {
-            let mut control = self.control.lock().unwrap_or_else(|e| e.into_inner());
-            control.forgotten = false;
-        }
-        self.apply(decision);
-        Ok(self.status())
-    }
-
-    /// Puts a decision into force: lowers or raises the level, starts the worker if needed.
-    fn apply(&self, decision: Result<Decision, ConsentError>) {
-        let mut control = self.control.lock().unwrap_or_else(|e| e.into_inner());
-        let forgotten = control.forgotten;
-        let level = match &decision {
-            Ok(d) if !forgotten => d.level,
-            _ => Level::Off,
-        };
-        let debug = decision.as_ref().is_ok_and(|d| d.debug);
-        let host = decision
-            .as_ref()
-            .ok()
-            .and_then(|d| self.host_override.clone().or_else(|| d.host.clone()));
-        let api_key = decision.as_ref().ok().and_then(|d| d.api_key.clone());
-        control.decision = decision;
-        self.queue.set_level(level);
-        if level == Level::Off {
-            control.host = None;
-            return;
-        }
-        self.debug.store(debug, Ordering::Relaxed);
-        self.ensure_identity();
-        if debug || self.queue.lock().running {
-            control.host = host;
-            return;
-        }
-        let (Some(host), Some(api_key)) = (host, api_key) else {
-            self.warn(format!(
-                "no collector host: set {} or Builder::host; events are not sent",
-                self.setup.vars.host
-            ));
-            return;
-        };
-        control.host = Some(host.clone());
-        let spool = match (self.paths.spool(), self.paths.spool_key()) {
-            (Ok(path), Ok(key_path)) => Some(Spool {
-                path,
-                key_path,
-                app: self.app_name.clone(),
-                cap: self.spool_capacity,
-            }),
-            _ => None,
-        };
-        if let Some(spool) = &spool {
-            match spool.load() {
-                Ok(events) if events.is_empty() => {}
-                Ok(events) => {
-                    self.queue.restore(events);
-                    if let Err(e) = spool.remove() {
-                        self.warn(format!("could not remove the spool: {e}"));
-                    }
-                }
-                Err(e) => {
-                    self.warn(e.to_string());
-                    let _ = spool.remove();
-                }
-            }
-        }
-        control.spool.clone_from(&spool);
-        let worker = Worker {
-            queue: Arc::clone(&self.queue),
-            transport: Transport::new(
-                &host,
-                api_key,
-                self.worker_options
-                    .request_timeout
-                    .min(Duration::from_secs(5)),
-            ),
-            spool,
-            options: self.worker_options.clone(),
-            warnings: Arc::clone(&self.warnings),
-        };
-        if let Err(e) = worker.start() {
-            self.warn(format!("could not start the telemetry thread: {e}"));
-        }
-    }
-
-    fn ensure_identity(&self) {
-        let mut identity = self.identity.write().unwrap_or_else(|e| e.into_inner());
-        if identity.is_some() {
-            return;
-        }
-        let raw = match &self.raw_machine_id {
-            Some(raw) => raw.clone(),
-            None => machine_id::os_machine_id(),
-        };
-        let id_file = self.paths.id().ok();
-        let distinct_id =
-            match machine_id::distinct_id(&self.app_name, raw.as_deref(), id_file.as_deref()) {
-                Ok(id) => id,
-                Err(e) => {
-                    self.warn(format!("no stable id ({e}); using one for this run only"));
-                    machine_id::random_hex_id()
-                }
-            };
-        let mut common = Map::new();
-        common.insert("$lib".into(), "hush-sdk".into());
-        common.insert("$lib_version".into(), env!("CARGO_PKG_VERSION").into());
-        common.insert("sdk_version".into(), env!("CARGO_PKG_VERSION").into());
-        common.insert("app_name".into(), self.app_name.clone().into());
-        common.insert("app_version".into(), self.app_version.clone().into());
-        common.insert("os".into(), std::env::consts::OS.into());
-        common.insert("arch".into(), std::env::consts::ARCH.into());
-        common.insert("session_id".into(), self.session_id.to_string().into());
-        common.insert("$process_person_profile".into(), false.into());
-        *identity = Some(Arc::new(Identity {
-            distinct_id: Arc::from(distinct_id),
-            common: Arc::new(common),
-        }));
-    }
-
     fn warn(&self, message: String) {
         if self.debug.load(Ordering::Relaxed) {
             eprintln!("[hush-sdk] {message}");
@@ -482,142 +280,6 @@ impl Telemetry {
             self.level(),
             self.disable_hint.as_deref(),
         )
-    }
-
-    // ----- events -----------------------------------------------------------------------
-
-    /// Basic: setup finished, with its duration.
-    pub fn setup_completed(&self, duration: Duration) {
-        self.capture(events::SETUP_COMPLETED, EventClass::Basic, |_| {
-            vec![("duration_ms", Prop::Number(duration_ms(duration)))]
-        });
-    }
-
-    /// Basic: setup failed; the error text is scrubbed before it is queued.
-    pub fn setup_failed(&self, error: impl fmt::Display) {
-        self.capture(events::SETUP_FAILED, EventClass::Basic, |r| {
-            vec![("error", Prop::Text(scrubbed(r, &error)))]
-        });
-    }
-
-    /// Basic: the dev server started, with its start-up time.
-    pub fn dev_server_started(&self, duration: Duration) {
-        self.capture(events::DEV_SERVER_STARTED, EventClass::Basic, |_| {
-            vec![("duration_ms", Prop::Number(duration_ms(duration)))]
-        });
-    }
-
-    /// Basic: the dev server failed; the error text is scrubbed before it is queued.
-    pub fn dev_server_failed(&self, error: impl fmt::Display) {
-        self.capture(events::DEV_SERVER_FAILED, EventClass::Basic, |r| {
-            vec![("error", Prop::Text(scrubbed(r, &error)))]
-        });
-    }
-
-    /// Opt-in (sent only at level full): an error report, scrubbed.
-    pub fn error_report(&self, error: impl fmt::Display) {
-        self.capture(events::ERROR_REPORT, EventClass::OptIn, |r| {
-            vec![("error", Prop::Text(scrubbed(r, &error)))]
-        });
-    }
-
-    /// Opt-in (sent only at level full): a feature was used.
-    pub fn feature_used(&self, name: &str) {
-        self.capture(events::FEATURE_USED, EventClass::OptIn, |r| {
-            vec![("feature", Prop::Text(scrubbed(r, &name)))]
-        });
-    }
-
-    /// Opt-in (sent only at level full): a measurement, e.g. `("build_time", 1.5, "s")`.
-    pub fn performance_metric(&self, name: &str, value: f64, unit: &str) {
-        self.capture(events::PERFORMANCE_METRIC, EventClass::OptIn, |r| {
-            vec![
-                ("metric", Prop::Text(scrubbed(r, &name))),
-                ("value", Prop::Number(value)),
-                ("unit", Prop::Text(scrubbed(r, &unit))),
-            ]
-        });
-    }
-
-    /// Opt-in (sent only at level full): a prompt sent to a model. The prompt is scrubbed
-    /// before it is queued; before the user opts in it never leaves this call.
-    pub fn prompt_sent(&self, prompt: &str, model: &str) {
-        self.capture(events::PROMPT_SENT, EventClass::OptIn, |r| {
-            vec![
-                ("prompt", Prop::Text(scrubbed(r, &prompt))),
-                ("model", Prop::Text(scrubbed(r, &model))),
-            ]
-        });
-    }
-
-    /// Checks the event's class against the level, then builds the event (scrubbing its
-    /// text) and queues it, or prints it in debug mode. Never blocks on I/O.
-    fn capture(
-        &self,
-        name: &'static str,
-        class: EventClass,
-        props: impl FnOnce(&Redactor) -> Vec<(&'static str, Prop)>,
-    ) {
-        let level = self.queue.fast_level();
-        if level == level_to_u8(Level::Off) {
-            return;
-        }
-        if level < level_to_u8(class.min_level()) {
-            Counters::add(&self.queue.counters.dropped_by_level, 1);
-            return;
-        }
-        let Some(identity) = self
-            .identity
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        else {
-            return;
-        };
-        let redactor = self.redactor.get_or_init(|| self.new_redactor());
-        let event = Event {
-            name: Cow::Borrowed(name),
-            class,
-            uuid: self.uuids.next(),
-            timestamp: OffsetDateTime::now_utc(),
-            level: if level == level_to_u8(Level::Full) {
-                Level::Full
-            } else {
-                Level::Basic
-            },
-            distinct_id: Arc::clone(&identity.distinct_id),
-            common: Arc::clone(&identity.common),
-            props: props(redactor),
-        };
-        if self.debug.load(Ordering::Relaxed) {
-            if allowed(class, self.level()) {
-                let line = event.to_wire().to_string();
-                let mut out = self.debug_out.lock().unwrap_or_else(|e| e.into_inner());
-                let _ = writeln!(out, "{line}");
-                let _ = out.flush();
-            }
-            return;
-        }
-        self.queue.push(event);
-    }
-
-    fn new_redactor(&self) -> Redactor {
-        let env = &self.setup.environment;
-        let home = env
-            .get("HOME")
-            .or_else(|| env.get("USERPROFILE"))
-            .filter(|h| !h.is_empty());
-        let user = env
-            .get("USER")
-            .or_else(|| env.get("USERNAME"))
-            .or_else(|| env.get("LOGNAME"))
-            .or_else(|| {
-                home.as_deref()
-                    .and_then(|h| std::path::Path::new(h).file_name())
-                    .and_then(|n| n.to_str())
-                    .map(str::to_string)
-            });
-        Redactor::new(home, user)
     }
 
     // ----- flushing -----------------------------------------------------------------------
@@ -681,15 +343,6 @@ impl Drop for Telemetry {
     fn drop(&mut self) {
         let _ = self.shutdown(self.shutdown_timeout);
     }
-}
-
-fn duration_ms(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
-}
-
-fn scrubbed(redactor: &Redactor, text: &dyn fmt::Display) -> String {
-    let text = text.to_string();
-    events::truncate(redactor.scrub(&text))
 }
 
 /// The directory name for an app: lowercase ASCII letters, digits, `-` and `_`.
