@@ -2,21 +2,19 @@
 //!
 //! Data flows one way: ingest ([`routes`]) → [`pipeline`] (policy → scrub → hash) →
 //! durable [`queue`] → [`sinks`] (local JSON Lines, PostHog, ClickHouse). An event is
-//! acknowledged only once it is on disk. `hush-collector scrub` ([`scrub_cmd`]) runs the
+//! acknowledged only once it is on disk. `hush-collector scrub` runs the
 //! same pipeline over JSON Lines.
 
+pub mod drop_reason;
 pub mod erasures;
-pub mod error;
 pub mod listener;
 pub mod metrics;
 pub mod pipeline;
 pub mod queue;
 pub mod record;
 pub mod routes;
-pub mod scrub_cmd;
 pub mod server;
 pub mod sinks;
-pub mod state;
 
 pub use routes::router;
 pub use server::{build_scrubber, serve, serve_on, Collector, Listeners, ServeError};

@@ -1,9 +1,8 @@
-//! The `hush-collector` binary: `serve`, `scrub`, `check-config`.
+//! The `hush-collector` binary: parses the command line and runs one of [`cli`]'s commands.
 
-use anyhow::Context as _;
+mod cli;
+
 use clap::{Parser, Subcommand};
-use hush_collector::pipeline::{Pipeline, Tenants};
-use hush_config::CollectorConfig;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -57,14 +56,14 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { config } => serve(config),
-        Command::Scrub { config } => scrub(config),
-        Command::CheckConfig { config } => check_config(config),
+        Command::Serve { config } => cli::serve::serve(config),
+        Command::Scrub { config } => cli::scrub::scrub(config),
+        Command::CheckConfig { config } => cli::check_config::check_config(config),
         Command::Erase {
             config,
             tenant,
             distinct_id,
-        } => erase(config, &tenant, &distinct_id),
+        } => cli::erase::erase(config, &tenant, &distinct_id),
     };
     match result {
         Ok(code) => code,
@@ -73,153 +72,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn load(config: Option<PathBuf>) -> anyhow::Result<CollectorConfig> {
-    Ok(CollectorConfig::load(config.as_deref())?)
-}
-
-fn serve(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let config = load(config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(async move {
-        let listener = hush_collector::listener::bind(config.listen)
-            .with_context(|| format!("binding {}", config.listen))?;
-        tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "hush-collector listening");
-        hush_collector::serve(config, listener, shutdown_signal()).await?;
-        anyhow::Ok(())
-    })?;
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutdown signal received");
-}
-
-fn scrub(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let config = load(config)?;
-    let scrubber = hush_collector::build_scrubber(&config.scrub)?;
-    let tenants =
-        Tenants::for_scrub(&config).map_err(|e| anyhow::anyhow!("generating a hash key: {e}"))?;
-    let pipeline = Pipeline::new(scrubber);
-    let stdin = std::io::stdin().lock();
-    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let stderr = std::io::stderr();
-    let summary =
-        hush_collector::scrub_cmd::run_scrub(&pipeline, &tenants, stdin, stdout, stderr.lock())?;
-    eprint!("{}", summary.render());
-    Ok(if summary.bad_lines.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
-fn check_config(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    match CollectorConfig::load(config.as_deref()) {
-        Ok(config) => {
-            // Secret's Serialize prints "[redacted]".
-            println!("{}", serde_json::to_string_pretty(&config)?);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("hush-collector: {e}");
-            Ok(ExitCode::from(2))
-        }
-    }
-}
-
-fn erase(config: Option<PathBuf>, tenant: &str, distinct_id: &str) -> anyhow::Result<ExitCode> {
-    let config = load(config)?;
-    let raw = if distinct_id == "-" {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line)?;
-        line.trim().to_string()
-    } else {
-        distinct_id.to_string()
-    };
-    let tenant_config = config
-        .tenants
-        .iter()
-        .find(|t| t.name == tenant)
-        .with_context(|| format!("no tenant named {tenant:?} in the configuration"))?;
-    anyhow::ensure!(
-        config.local.enabled || config.clickhouse.is_some(),
-        "erase needs the local sink or a [clickhouse] section"
-    );
-    let hashed =
-        hush_collector::pipeline::IdHasher::new(tenant_config.hash_key.expose().as_bytes())
-            .hash(&raw);
-    // First the tombstone: from now on no sink delivers this person's queued events, in
-    // this process or in a running `serve` (see `hush_collector::erasures`).
-    hush_collector::erasures::Erasures::new(&config.data_dir)
-        .record(tenant, &hashed, time::OffsetDateTime::now_utc())
-        .context("recording the erasure")?;
-    let mut queued = 0u64;
-    let consumers = hush_collector::sinks::consumer_names(&config);
-    let queue_dir = config.data_dir.join("queue");
-    hush_collector::queue::for_each_pending_record(&queue_dir, &consumers, |record| {
-        let owner = serde_json::from_slice::<hush_collector::record::StoredEvent>(record);
-        if owner.is_ok_and(|e| e.tenant == tenant && e.distinct_id() == hashed) {
-            queued += 1;
-        }
-    })?;
-    // The hashed id is what is stored; printing it lets operators confirm, the raw one never.
-    println!(
-        "queue: {queued} events of tenant {tenant:?} distinct_id {hashed} not yet delivered \
-         to every sink; no sink will deliver them"
-    );
-    if config.local.enabled {
-        let sink = hush_collector::sinks::LocalSink::new(&config.data_dir)?;
-        let erased = sink.erase_distinct_id(tenant, &hashed)?;
-        println!(
-            "local: removed {} events of tenant {tenant:?} distinct_id {hashed}",
-            erased.removed
-        );
-        if erased.unreadable_kept > 0 {
-            println!(
-                "local: kept {} lines that do not parse and do not hold the id",
-                erased.unreadable_kept
-            );
-        }
-    }
-    if let Some(clickhouse) = &config.clickhouse {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let removed = runtime.block_on(async {
-            let sink = hush_collector::sinks::ClickHouseSink::new(clickhouse)?;
-            sink.erase_distinct_id(tenant, &hashed).await
-        })?;
-        println!("clickhouse: removed {removed} events of tenant {tenant:?} distinct_id {hashed}");
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,7 @@
 //! The network-facing parsers never panic and never echo what they were given.
 
-use hush_collector::error::ApiError;
 use hush_collector::pipeline::parse_event;
+use hush_collector::routes::ApiError;
 use hush_collector::routes::{decode_body, Budget, Compression, Envelope};
 use hush_config::LimitsConfig;
 use proptest::prelude::*;

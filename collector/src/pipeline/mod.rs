@@ -1,11 +1,13 @@
 //! policy → scrub → hash: the one path every event takes, in `serve` and in `scrub` alike.
 
+mod batch;
 mod event;
 mod hash;
 mod policy;
 mod tenant;
 
-pub use event::{parse_event, EventError, IncomingEvent};
+pub use batch::{BatchError, ProcessedBatch};
+pub use event::{describe_json_error, parse_event, EventError, IncomingEvent};
 pub use hash::IdHasher;
 pub use policy::DropReason;
 pub use tenant::{Tenant, Tenants};

@@ -3,27 +3,7 @@
 use hush_config::Policy;
 use serde_json::{Map, Value};
 
-/// Why an event was not forwarded. Each is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DropReason {
-    /// The event's name says it carries a chat or LLM response.
-    ChatResponse,
-    /// The event is not in the tenant's catalogue.
-    UnknownEvent,
-    /// An opt-in event without `$telemetry_level: full`.
-    NotOptedIn,
-}
-
-impl DropReason {
-    /// The reason as used in counters and logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DropReason::ChatResponse => "chat_response",
-            DropReason::UnknownEvent => "unknown_event",
-            DropReason::NotOptedIn => "not_opted_in",
-        }
-    }
-}
+pub use crate::drop_reason::DropReason;
 
 /// Properties the collector itself never keeps: the project key travels in the body, not in
 /// the event (posthog-js puts it in `properties.token`), and `distinct_id` is top-level.

@@ -7,7 +7,7 @@
 //! `properties.token`), so the request's key can be checked before any event is parsed.
 
 use super::envelope::invalid_json;
-use crate::error::ApiError;
+use super::error::ApiError;
 use hush_config::LimitsConfig;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;

@@ -2,7 +2,7 @@
 //! form-encoded base64 `data=`, the size cap enforced while inflating. The JSON itself is
 //! read by [`super::Envelope`] and counted by [`super::Budget`].
 
-use crate::error::ApiError;
+use super::error::ApiError;
 use base64::Engine as _;
 use hush_config::LimitsConfig;
 use std::borrow::Cow;

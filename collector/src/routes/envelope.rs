@@ -7,7 +7,7 @@
 //! allocated (and the key, when it holds escapes), so an unknown key or an oversized batch
 //! is refused before any event is built.
 
-use crate::error::ApiError;
+use super::error::ApiError;
 use hush_config::LimitsConfig;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -85,7 +85,7 @@ impl<'a> Envelope<'a> {
 
 /// A JSON syntax error, by position only (the input is never quoted).
 pub(crate) fn invalid_json(e: &serde_json::Error) -> ApiError {
-    ApiError::bad_request("invalid_json", crate::scrub_cmd::describe_json_error(e))
+    ApiError::bad_request("invalid_json", crate::pipeline::describe_json_error(e))
 }
 
 enum Top<'a> {

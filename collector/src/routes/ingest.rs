@@ -18,26 +18,23 @@
 use super::budget::Budget;
 use super::decode::{decode_body, Compression};
 use super::envelope::Envelope;
-use crate::error::ApiError;
-use crate::pipeline::{now_rfc3339, parse_event, Tenant, Verdict};
+use super::error::ApiError;
+use super::state::AppState;
+use crate::drop_reason::DropReason;
+use crate::pipeline::{now_rfc3339, BatchError, ProcessedBatch, Tenant};
 use crate::queue::QueueError;
-use crate::state::AppState;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::Json;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Bodies larger than this (and every compressed or form body) are handled on the blocking
 /// pool, off the I/O threads.
 const INLINE_BODY_BYTES: usize = 64 * 1024;
-
-/// What a stored record adds to the event it came from: tenant, receive time, hashed id.
-const RECORD_OVERHEAD: usize = 256;
 
 /// The ingest handler.
 pub async fn ingest(
@@ -74,9 +71,12 @@ pub async fn ingest(
     let Some(Processed {
         tenant,
         received,
-        records,
-        dropped,
-        redactions,
+        batch:
+            ProcessedBatch {
+                records,
+                dropped,
+                redactions,
+            },
     }) = processed
     else {
         return Ok(Json(json!({"status": 1})));
@@ -89,14 +89,18 @@ pub async fn ingest(
             .await
             .map_err(|e| match e {
                 QueueError::Full => {
-                    state.metrics.dropped("queue_full", accepted as u64);
+                    state
+                        .metrics
+                        .dropped(DropReason::QueueFull.as_str(), accepted as u64);
                     ApiError::Unavailable {
                         code: "queue_full",
                         detail: "the collector's queue is full; retry later".into(),
                     }
                 }
                 QueueError::ShareFull => {
-                    state.metrics.dropped("queue_full", accepted as u64);
+                    state
+                        .metrics
+                        .dropped(DropReason::QueueFull.as_str(), accepted as u64);
                     ApiError::Unavailable {
                         code: "queue_full",
                         detail: "this project's share of the collector's queue is full; \
@@ -106,7 +110,9 @@ pub async fn ingest(
                 }
                 QueueError::Unavailable { .. } | QueueError::Closed => {
                     // Logged once by the queue; nothing of the batch was stored.
-                    state.metrics.dropped("queue_unavailable", accepted as u64);
+                    state
+                        .metrics
+                        .dropped(DropReason::QueueUnavailable.as_str(), accepted as u64);
                     ApiError::Unavailable {
                         code: "queue_unavailable",
                         detail: "the collector cannot store events right now; retry later".into(),
@@ -123,7 +129,7 @@ pub async fn ingest(
         .accepted
         .fetch_add(accepted as u64, Ordering::Relaxed);
     for (reason, n) in &dropped {
-        state.metrics.dropped(reason, *n);
+        state.metrics.dropped(reason.as_str(), *n);
     }
     state.metrics.redacted(&redactions);
     tracing::debug!(
@@ -140,9 +146,7 @@ pub async fn ingest(
 struct Processed {
     tenant: Arc<Tenant>,
     received: usize,
-    records: Vec<Bytes>,
-    dropped: BTreeMap<String, u64>,
-    redactions: BTreeMap<String, u64>,
+    batch: ProcessedBatch,
 }
 
 /// Steps 1–5 of the module docs, for one body; `None` for an empty batch. Counts the events
@@ -183,46 +187,30 @@ fn process_body(
     let received = envelope.events.len();
     if let Err(retry_after_secs) = state.rate.take(&tenant.name, received as u64) {
         count_received(state, received);
-        state.metrics.dropped("rate_limited", received as u64);
+        state
+            .metrics
+            .dropped(DropReason::RateLimited.as_str(), received as u64);
         return Err(ApiError::RateLimited { retry_after_secs });
     }
     if received == 0 {
         return Ok(None);
     }
 
-    let received_at = now_rfc3339();
-    let mut out = Processed {
+    let batch = state
+        .pipeline
+        .process_batch(&tenant, &envelope.events, &now_rfc3339())
+        .map_err(|e| match e {
+            BatchError::InvalidJson { detail, .. } => ApiError::bad_request("invalid_json", detail),
+            e @ BatchError::InvalidEvent { .. } => {
+                ApiError::bad_request("invalid_event", e.to_string())
+            }
+        })?;
+    count_received(state, received);
+    Ok(Some(Processed {
         tenant,
         received,
-        records: Vec::with_capacity(received),
-        dropped: BTreeMap::new(),
-        redactions: BTreeMap::new(),
-    };
-    for (i, raw_event) in envelope.events.iter().enumerate() {
-        let value: Value =
-            serde_json::from_str(raw_event.get()).map_err(|e| super::envelope::invalid_json(&e))?;
-        let (_, event) = parse_event(value)
-            .map_err(|e| ApiError::bad_request("invalid_event", format!("batch[{i}]: {e}")))?;
-        match state
-            .pipeline
-            .process(&out.tenant, event, &received_at, &mut out.redactions)
-        {
-            Verdict::Forward(stored) => {
-                // Sized from the raw event (plus the added ids and times), so a record does
-                // not carry a doubled buffer's slack into the queue.
-                let mut bytes = Vec::with_capacity(raw_event.get().len() + RECORD_OVERHEAD);
-                match serde_json::to_writer(&mut bytes, &stored) {
-                    Ok(()) => out.records.push(Bytes::from(bytes)),
-                    Err(_) => *out.dropped.entry("unserializable".into()).or_default() += 1,
-                }
-            }
-            Verdict::Drop(reason) => {
-                *out.dropped.entry(reason.as_str().into()).or_default() += 1;
-            }
-        }
-    }
-    count_received(state, received);
-    Ok(Some(out))
+        batch,
+    }))
 }
 
 fn count_received(state: &AppState, n: usize) {

@@ -4,19 +4,21 @@ mod admin;
 mod budget;
 mod decode;
 mod envelope;
+pub mod error;
 mod ingest;
+mod middleware;
 mod ops;
 mod rate;
-mod request_id;
+mod state;
 
 pub use admin::{Listener, OpsAccess};
 pub use budget::Budget;
 pub use decode::{decode_body, Compression};
 pub use envelope::Envelope;
+pub use error::ApiError;
 pub use rate::RateLimiter;
+pub use state::AppState;
 
-use crate::error::ApiError;
-use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
@@ -63,7 +65,7 @@ pub fn app(state: Arc<AppState>, listener: Listener) -> Router {
         .layer(Extension(listener))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            request_id::request_context,
+            middleware::request_context,
         ))
         .with_state(state)
 }

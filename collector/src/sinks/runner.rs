@@ -20,6 +20,7 @@
 
 use super::backoff::Backoff;
 use super::sink::{Delivered, DeliveryError, Sink};
+use crate::drop_reason::DropReason;
 use crate::erasures::Erasures;
 use crate::metrics::Metrics;
 use crate::queue::{Batch, QueueError, QueueReader};
@@ -155,7 +156,7 @@ pub(crate) enum Outcome {
     /// The sink stored it, except events it refused one at a time (by reason).
     Delivered(Delivered),
     /// The sink refused it for good, for this reason.
-    Dropped(String),
+    Dropped(DropReason),
     /// Shutdown came first; leave it queued.
     Interrupted,
 }
@@ -228,10 +229,10 @@ async fn run<S: BatchSource>(
                 count = corrupt,
                 "dropped unreadable queue records"
             );
-            metrics.sink_dropped(name, "corrupt_record", corrupt);
+            metrics.sink_dropped(name, DropReason::CorruptRecord.as_str(), corrupt);
         }
         if erased > 0 {
-            metrics.sink_dropped(name, "erased", erased);
+            metrics.sink_dropped(name, DropReason::Erased.as_str(), erased);
         }
         let n = events.len() as u64;
         match outcome {
@@ -239,11 +240,11 @@ async fn run<S: BatchSource>(
                 let refused = delivered.refused_count().min(n);
                 metrics.sink_delivered(name, n - refused);
                 for (reason, count) in delivered.refused {
-                    metrics.sink_dropped(name, reason, count);
+                    metrics.sink_dropped(name, reason.as_str(), count);
                 }
                 tracing::debug!(sink = name, count = n - refused, "delivered");
             }
-            Outcome::Dropped(reason) => metrics.sink_dropped(name, &reason, n),
+            Outcome::Dropped(reason) => metrics.sink_dropped(name, reason.as_str(), n),
             Outcome::Interrupted => {}
         }
     }

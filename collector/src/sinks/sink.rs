@@ -1,5 +1,6 @@
 //! The [`Sink`] trait and its errors.
 
+use crate::drop_reason::DropReason;
 use crate::record::StoredEvent;
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +16,7 @@ pub type DeliveryFuture<'a> =
 pub struct Delivered {
     /// Events the destination refused for good one at a time (an event too large on its
     /// own, say), counted under each reason. Empty for sinks that store all or nothing.
-    pub refused: Vec<(&'static str, u64)>,
+    pub refused: Vec<(DropReason, u64)>,
 }
 
 impl Delivered {
@@ -65,8 +66,8 @@ pub enum DeliveryError {
     /// Will never succeed; the batch is dropped.
     #[error("permanent delivery failure: {reason}")]
     Permanent {
-        /// A short metric label such as `posthog_rejected_400`, counted as the drop reason.
-        reason: String,
+        /// Why, counted as the drop reason (e.g. `posthog_rejected_400`).
+        reason: DropReason,
     },
 }
 

@@ -39,6 +39,7 @@
 //! opened was replaced meanwhile, so an erase running beside `serve` loses no line.
 
 use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
+use crate::drop_reason::DropReason;
 use crate::erasures::{self, Erasures};
 use crate::record::StoredEvent;
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -224,10 +225,10 @@ impl Sink for LocalSink {
                 .map_err(|_| DeliveryError::retry("local writer task failed"))??;
             let mut refused = Vec::new();
             if done.duplicates > 0 {
-                refused.push(("duplicate", done.duplicates));
+                refused.push((DropReason::Duplicate, done.duplicates));
             }
             if done.erased > 0 {
-                refused.push(("erased", done.erased));
+                refused.push((DropReason::Erased, done.erased));
             }
             Ok(Delivered { refused })
         })

@@ -208,14 +208,14 @@ async fn a_replayed_batch_is_written_once_even_by_a_new_process() {
     assert_eq!(sink.deliver(&batch).await.unwrap(), Delivered::all());
     // Delivered again (the queue commit was lost in a crash), by this process...
     let again = sink.deliver(&batch[..2]).await.unwrap();
-    assert_eq!(again.refused, [("duplicate", 2)]);
+    assert_eq!(again.refused, [(DropReason::Duplicate, 2)]);
     // ...and by the next one, which learns what is on disk from the files' tails.
     let restarted = LocalSink::new(tmp.path()).unwrap();
     let replay = restarted
         .deliver(&[batch[2].clone(), stored("u4", "2025-01-03T02:00:00Z")])
         .await
         .unwrap();
-    assert_eq!(replay.refused, [("duplicate", 1)]);
+    assert_eq!(replay.refused, [(DropReason::Duplicate, 1)]);
     assert_eq!(all_uuids(&restarted), ["u1", "u2", "u3", "u4"]);
     // The same uuid of another tenant is another event.
     let other = stored_for("other", "h:abc", "u1", "2025-01-02T01:00:00Z");
@@ -240,7 +240,7 @@ async fn events_erased_after_they_were_queued_are_not_written() {
         ])
         .await
         .unwrap();
-    assert_eq!(done.refused, [("erased", 1)]);
+    assert_eq!(done.refused, [(DropReason::Erased, 1)]);
     assert_eq!(all_uuids(&sink), ["u2", "u3"]);
 }
 

@@ -27,17 +27,13 @@
 
 use super::backoff::parse_retry_after;
 use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
+use crate::drop_reason::DropReason;
 use crate::record::StoredEvent;
 use hush_config::{PostHogConfig, Secret};
 use serde_json::{json, Value};
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-
-/// The permanent-failure reason of a 413 answer.
-const REJECTED_413: &str = "posthog_rejected_413";
-/// The drop reason of an event PostHog refuses as too large even on its own.
-pub const EVENT_TOO_LARGE: &str = "posthog_event_too_large";
 
 /// Forwards events to PostHog's batch endpoint. See the [module docs](self).
 #[derive(Debug, Clone)]
@@ -120,7 +116,7 @@ impl PostHogSink {
                 "request too large for PostHog"
             );
             return Err(DeliveryError::Permanent {
-                reason: REJECTED_413.into(),
+                reason: DropReason::PostHogRejected(413),
             });
         }
         tracing::warn!(
@@ -130,7 +126,7 @@ impl PostHogSink {
             "batch rejected, dropping it"
         );
         Err(DeliveryError::Permanent {
-            reason: format!("posthog_rejected_{code}"),
+            reason: DropReason::PostHogRejected(code),
         })
     }
 }
@@ -152,7 +148,9 @@ impl Sink for PostHogSink {
                 while let Some(part) = parts.pop() {
                     match self.send(part).await {
                         Ok(()) => {}
-                        Err(DeliveryError::Permanent { reason }) if reason == REJECTED_413 => {
+                        Err(DeliveryError::Permanent {
+                            reason: DropReason::PostHogRejected(413),
+                        }) => {
                             if part.len() > 1 {
                                 let (first, second) = part.split_at(part.len() / 2);
                                 parts.push(second);
@@ -171,7 +169,9 @@ impl Sink for PostHogSink {
             }
             let mut delivered = Delivered::all();
             if too_large > 0 {
-                delivered.refused.push((EVENT_TOO_LARGE, too_large));
+                delivered
+                    .refused
+                    .push((DropReason::PostHogEventTooLarge, too_large));
             }
             Ok(delivered)
         })

@@ -271,7 +271,7 @@ async fn an_event_too_large_alone_is_dropped_and_counted_and_its_neighbours_deli
     assert_eq!(
         deliver(&sink, &events_with_big(10, &[3, 7]), &metrics).await,
         Outcome::Delivered(Delivered {
-            refused: vec![(EVENT_TOO_LARGE, 2)]
+            refused: vec![(DropReason::PostHogEventTooLarge, 2)]
         })
     );
     let want: Vec<String> = [0, 1, 2, 4, 5, 6, 8, 9]
@@ -314,7 +314,12 @@ async fn the_runner_counts_refused_events_as_dropped_and_the_rest_as_delivered()
     task.await.unwrap();
     let counters = metrics.sink("posthog");
     assert_eq!(counters.delivered, 5);
-    assert_eq!(counters.dropped.get(EVENT_TOO_LARGE), Some(&1));
+    assert_eq!(
+        counters
+            .dropped
+            .get(DropReason::PostHogEventTooLarge.as_str()),
+        Some(&1)
+    );
     assert_eq!(stand_in.accepted.lock().unwrap().len(), 5);
 }
 
@@ -326,7 +331,7 @@ async fn client_errors_drop_the_batch_with_a_counted_reason() {
 
     assert_eq!(
         deliver(&sink, &events(2), &metrics).await,
-        Outcome::Dropped("posthog_rejected_400".into())
+        Outcome::Dropped(DropReason::PostHogRejected(400))
     );
     assert_eq!(stand_in.bodies.lock().unwrap().len(), 1, "not retried");
     let counters = metrics.sink("posthog");

@@ -77,7 +77,7 @@ impl Sink for FakeSink {
             let attempt = self.attempts.fetch_add(1, Ordering::SeqCst);
             if self.permanent {
                 return Err(DeliveryError::Permanent {
-                    reason: "fake_rejected".into(),
+                    reason: DropReason::PostHogRejected(400),
                 });
             }
             if attempt < self.failures {
@@ -197,7 +197,7 @@ async fn permanent_failure_drops_and_commits_with_its_reason() {
     assert_eq!(counters.delivered, 0);
     assert_eq!(counters.failed, 1);
     assert_eq!(counters.retries, 0);
-    assert_eq!(counters.dropped.get("fake_rejected"), Some(&2));
+    assert_eq!(counters.dropped.get("posthog_rejected_400"), Some(&2));
 }
 
 #[tokio::test]

@@ -5,9 +5,12 @@
 //! `X-Request-Id` is used only when it is short, plain and holds nothing the scrubber would
 //! redact. Otherwise a fresh id replaces it, and the client's value is neither logged nor
 //! echoed.
+//!
+//! One function rather than tower-http's request-id layers: those keep any id the client
+//! sends, and the check above needs the scrubber from the router's state.
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use super::error::ApiError;
+use super::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;

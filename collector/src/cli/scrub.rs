@@ -1,9 +1,14 @@
 //! `hush-collector scrub`: JSON Lines in, the surviving events scrubbed and hashed out,
 //! through exactly the pipeline `serve` uses.
 
-use crate::pipeline::{now_rfc3339, parse_event, Pipeline, Tenants, Verdict};
+use super::load;
+use hush_collector::pipeline::{
+    describe_json_error, now_rfc3339, parse_event, Pipeline, Tenants, Verdict,
+};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// What a run did. Printed on stderr by the binary.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -118,13 +123,21 @@ pub fn run_scrub(
     Ok(summary)
 }
 
-/// A JSON error as its category and position, never the offending text.
-pub fn describe_json_error(e: &serde_json::Error) -> String {
-    let what = match e.classify() {
-        serde_json::error::Category::Io => "unreadable input",
-        serde_json::error::Category::Syntax => "malformed JSON",
-        serde_json::error::Category::Data => "unexpected JSON type",
-        serde_json::error::Category::Eof => "truncated JSON",
-    };
-    format!("{what} at line {} column {}", e.line(), e.column())
+/// Runs `scrub` on stdin and stdout with `config`'s tenants and rules.
+pub fn scrub(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let config = load(config)?;
+    let scrubber = hush_collector::build_scrubber(&config.scrub)?;
+    let tenants =
+        Tenants::for_scrub(&config).map_err(|e| anyhow::anyhow!("generating a hash key: {e}"))?;
+    let pipeline = Pipeline::new(scrubber);
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let stderr = std::io::stderr();
+    let summary = run_scrub(&pipeline, &tenants, stdin, stdout, stderr.lock())?;
+    eprint!("{}", summary.render());
+    Ok(if summary.bad_lines.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

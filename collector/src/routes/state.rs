@@ -1,9 +1,9 @@
 //! What every request handler shares.
 
+use super::{OpsAccess, RateLimiter};
 use crate::metrics::Metrics;
 use crate::pipeline::{Pipeline, Tenants};
 use crate::queue::Queue;
-use crate::routes::{OpsAccess, RateLimiter};
 use hush_config::LimitsConfig;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
