@@ -14,7 +14,26 @@ mod start;
 pub use self::backoff::{parse_retry_after, Backoff, MAX_RETRY_AFTER};
 pub use self::clickhouse::ClickHouseSink;
 pub use self::local::LocalSink;
+pub use self::local::{LOCAL_BATCH, LOCAL_WAIT};
 pub use self::posthog::PostHogSink;
+pub use self::posthog::POSTHOG_WAIT;
 pub use self::runner::{spawn_sink, spawn_sink_with, BatchSource, RunnerOptions};
 pub use self::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
-pub use self::start::{consumer_names, start_all, LOCAL_BATCH, LOCAL_WAIT, POSTHOG_WAIT};
+pub use self::start::{consumer_names, start_all, BuiltSink, SinkConfig, SinkContext};
+
+use hush_config::CollectorConfig;
+
+/// Every sink section `config` turns on, in a fixed order: the one list of sinks. Adding
+/// a sink is its folder (the sink and `impl SinkConfig` for its section) and one line
+/// here.
+pub fn configured(config: &CollectorConfig) -> Vec<&dyn SinkConfig> {
+    let mut sinks: Vec<&dyn SinkConfig> = Vec::new();
+    sinks.extend(
+        Some(&config.local)
+            .filter(|c| c.enabled)
+            .map(|c| c as &dyn SinkConfig),
+    );
+    sinks.extend(config.posthog.as_ref().map(|c| c as &dyn SinkConfig));
+    sinks.extend(config.clickhouse.as_ref().map(|c| c as &dyn SinkConfig));
+    sinks
+}

@@ -1,51 +1,68 @@
-//! Starting the configured sinks: which queue consumers exist, and one runner per sink.
+//! Starting the configured sinks. Each sink's config section builds its own sink
+//! ([`SinkConfig`]); [`configured`](super::configured) is the one list of sections, so
+//! adding a sink is its own folder plus one line there. The queue consumers, the runners
+//! and shutdown follow from that list.
 
 use super::runner::{spawn_sink_with, RunnerOptions};
 use super::sink::{Sink, SinkError};
-use super::{ClickHouseSink, LocalSink, PostHogSink};
 use crate::erasures::Erasures;
 use crate::metrics::Metrics;
 use crate::queue::Queue;
 use hush_config::CollectorConfig;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// Most events per local write (one append + fsync each).
-pub const LOCAL_BATCH: usize = 1000;
-/// Longest a partial local batch is held for more events.
-pub const LOCAL_WAIT: Duration = Duration::from_millis(100);
-/// Longest a partial PostHog batch is held for more events.
-pub const POSTHOG_WAIT: Duration = Duration::from_secs(1);
-
-/// The queue consumers for `config`'s sinks, in a fixed order: `local` (unless disabled),
-/// `posthog` and `clickhouse` (when configured). Pass them to
-/// [`Queue::open`](crate::queue::Queue::open).
-pub fn consumer_names(config: &CollectorConfig) -> Vec<&'static str> {
-    let mut names = Vec::new();
-    if config.local.enabled {
-        names.push("local");
-    }
-    if config.posthog.is_some() {
-        names.push("posthog");
-    }
-    if config.clickhouse.is_some() {
-        names.push("clickhouse");
-    }
-    names
+/// What a sink needs from the collector to build itself.
+pub struct SinkContext<'a> {
+    /// The collector's data directory.
+    pub data_dir: &'a Path,
+    /// Erasure tombstones, for sinks that check them themselves.
+    pub erasures: &'a Arc<Erasures>,
+    /// Turns `true` when the collector stops, for a sink's own background tasks.
+    pub shutdown: &'a watch::Receiver<bool>,
 }
 
-/// Starts one runner per configured sink, reading from `queue` (opened with
-/// [`consumer_names`]), plus ClickHouse's hourly retention task when `retention_days` is
-/// set. Every task stops when `shutdown` turns `true`.
-///
-/// Nothing here waits for a remote: a ClickHouse that is down only delays its own sink,
-/// which creates its schema once the server answers.
+/// A sink ready to run: the sink, how its runner batches, and its own background tasks.
+pub struct BuiltSink {
+    /// The sink.
+    pub sink: Arc<dyn Sink>,
+    /// Most events per delivery.
+    pub batch: usize,
+    /// Longest a partial batch is held for more events.
+    pub wait: Duration,
+    /// Tasks the sink runs beside its deliveries (ClickHouse's retention), stopped by
+    /// `SinkContext::shutdown`.
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+/// A sink's configuration section, which builds the sink.
+pub trait SinkConfig {
+    /// The sink's name: its queue consumer, its metrics label (`Sink::name`).
+    fn name(&self) -> &'static str;
+
+    /// Builds the sink. Must not wait for a remote: a sink whose destination is down
+    /// only delays its own deliveries.
+    ///
+    /// # Errors
+    /// [`SinkError`] if the sink cannot be set up (a directory, an HTTP client, a bad
+    /// setting).
+    fn build(&self, context: &SinkContext<'_>) -> Result<BuiltSink, SinkError>;
+}
+
+/// The queue consumers for `config`'s sinks (their names, in [`configured`](super::configured) order). Pass
+/// them to [`Queue::open`](crate::queue::Queue::open).
+pub fn consumer_names(config: &CollectorConfig) -> Vec<&'static str> {
+    super::configured(config).iter().map(|s| s.name()).collect()
+}
+
+/// Builds every configured sink and starts one runner per sink, reading from `queue`
+/// (opened with [`consumer_names`]). Every task stops when `shutdown` turns `true`.
 ///
 /// # Errors
-/// [`SinkError`] if the local directory cannot be created, a sink cannot be built, or the
-/// queue has no consumer for a configured sink.
+/// [`SinkError`] if a sink cannot be built, or the queue has no consumer for it.
 pub async fn start_all(
     config: &CollectorConfig,
     queue: &Queue,
@@ -53,31 +70,22 @@ pub async fn start_all(
     shutdown: watch::Receiver<bool>,
 ) -> Result<Vec<JoinHandle<()>>, SinkError> {
     let erasures = Arc::new(Erasures::new(&config.data_dir));
-    let mut planned: Vec<(Arc<dyn Sink>, usize, Duration)> = Vec::new();
-    if config.local.enabled {
-        let sink = LocalSink::new(&config.data_dir)?.with_erasures(erasures.clone());
-        planned.push((Arc::new(sink), LOCAL_BATCH, LOCAL_WAIT));
-    }
-    if let Some(posthog) = &config.posthog {
-        let sink = PostHogSink::new(posthog)?;
-        let batch = sink.batch_size();
-        planned.push((Arc::new(sink), batch, POSTHOG_WAIT));
-    }
+    let context = SinkContext {
+        data_dir: &config.data_dir,
+        erasures: &erasures,
+        shutdown: &shutdown,
+    };
     let mut tasks = Vec::new();
-    if let Some(clickhouse) = &config.clickhouse {
-        let sink = ClickHouseSink::new(clickhouse)?;
-        tasks.extend(sink.spawn_retention(shutdown.clone()));
-        let (batch, wait) = (sink.batch_size(), sink.flush_interval());
-        planned.push((Arc::new(sink), batch, wait));
-    }
-    for (sink, batch, wait) in planned {
-        let reader = queue.reader(sink.name()).map_err(SinkError::Queue)?;
+    for section in super::configured(config) {
+        let built = section.build(&context)?;
+        tasks.extend(built.tasks);
+        let reader = queue.reader(built.sink.name()).map_err(SinkError::Queue)?;
         let options = RunnerOptions {
             erasures: Some(erasures.clone()),
-            ..RunnerOptions::new(batch, wait)
+            ..RunnerOptions::new(built.batch, built.wait)
         };
         tasks.push(spawn_sink_with(
-            sink,
+            built.sink,
             reader,
             metrics.clone(),
             shutdown.clone(),

@@ -30,6 +30,7 @@
 pub mod schema;
 
 use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
+use super::start::{BuiltSink, SinkConfig, SinkContext};
 use crate::record::StoredEvent;
 use hush_config::ClickHouseConfig;
 use schema::EventRow;
@@ -70,6 +71,26 @@ impl std::fmt::Debug for ClickHouseSink {
             .field("flush_interval", &self.flush_interval)
             .field("retention_days", &self.retention_days)
             .finish_non_exhaustive()
+    }
+}
+
+impl SinkConfig for ClickHouseConfig {
+    fn name(&self) -> &'static str {
+        "clickhouse"
+    }
+
+    /// The sink, and its hourly retention task when `retention_days` is set.
+    fn build(&self, context: &SinkContext<'_>) -> Result<BuiltSink, SinkError> {
+        let sink = ClickHouseSink::new(self)?;
+        Ok(BuiltSink {
+            tasks: sink
+                .spawn_retention(context.shutdown.clone())
+                .into_iter()
+                .collect(),
+            batch: sink.batch_size(),
+            wait: sink.flush_interval(),
+            sink: Arc::new(sink),
+        })
     }
 }
 

@@ -39,9 +39,11 @@
 //! opened was replaced meanwhile, so an erase running beside `serve` loses no line.
 
 use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
+use super::start::{BuiltSink, SinkConfig, SinkContext};
 use crate::drop_reason::DropReason;
 use crate::erasures::{self, Erasures};
 use crate::record::StoredEvent;
+use hush_config::LocalSinkConfig;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -49,6 +51,27 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
+
+/// Most events per local write (one append + fsync each).
+pub const LOCAL_BATCH: usize = 1000;
+/// Longest a partial local batch is held for more events.
+pub const LOCAL_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+impl SinkConfig for LocalSinkConfig {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    fn build(&self, context: &SinkContext<'_>) -> Result<BuiltSink, SinkError> {
+        let sink = LocalSink::new(context.data_dir)?.with_erasures(context.erasures.clone());
+        Ok(BuiltSink {
+            sink: Arc::new(sink),
+            batch: LOCAL_BATCH,
+            wait: LOCAL_WAIT,
+            tasks: Vec::new(),
+        })
+    }
+}
 
 /// How many written events the sink remembers to drop replays.
 pub const SEEN_WINDOW: usize = 200_000;

@@ -27,6 +27,7 @@
 
 use super::backoff::parse_retry_after;
 use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
+use super::start::{BuiltSink, SinkConfig, SinkContext};
 use crate::drop_reason::DropReason;
 use crate::record::StoredEvent;
 use hush_config::{PostHogConfig, Secret};
@@ -34,6 +35,25 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+
+/// Longest a partial PostHog batch is held for more events.
+pub const POSTHOG_WAIT: Duration = Duration::from_secs(1);
+
+impl SinkConfig for PostHogConfig {
+    fn name(&self) -> &'static str {
+        "posthog"
+    }
+
+    fn build(&self, _context: &SinkContext<'_>) -> Result<BuiltSink, SinkError> {
+        let sink = PostHogSink::new(self)?;
+        Ok(BuiltSink {
+            batch: sink.batch_size(),
+            sink: std::sync::Arc::new(sink),
+            wait: POSTHOG_WAIT,
+            tasks: Vec::new(),
+        })
+    }
+}
 
 /// Forwards events to PostHog's batch endpoint. See the [module docs](self).
 #[derive(Debug, Clone)]
