@@ -11,10 +11,10 @@ pub mod listener;
 pub mod metrics;
 pub mod pipeline;
 pub mod queue;
-pub mod record;
 pub mod routes;
 pub mod server;
 pub mod sinks;
+pub mod stored_event;
 
 pub use routes::router;
 pub use server::{build_scrubber, serve, serve_on, Collector, Listeners, ServeError};

@@ -92,7 +92,7 @@ proptest! {
             Ok((_, event)) => {
                 prop_assert!(!event.name.trim().is_empty());
                 prop_assert!(!event.distinct_id.trim().is_empty());
-                prop_assert_eq!(event.uuid.len(), 36);
+                prop_assert_eq!(event.uuid.hyphenated().to_string().len(), 36);
             }
             Err(e) => prop_assert!(!e.field.is_empty()),
         }

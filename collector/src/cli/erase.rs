@@ -36,8 +36,8 @@ pub fn erase(config: Option<PathBuf>, tenant: &str, distinct_id: &str) -> anyhow
     let consumers = hush_collector::sinks::consumer_names(&config);
     let queue_dir = config.data_dir.join("queue");
     hush_collector::queue::for_each_pending_record(&queue_dir, &consumers, |record| {
-        let owner = serde_json::from_slice::<hush_collector::record::StoredEvent>(record);
-        if owner.is_ok_and(|e| e.tenant == tenant && e.distinct_id() == hashed) {
+        let owner = serde_json::from_slice::<hush_collector::stored_event::StoredEvent>(record);
+        if owner.is_ok_and(|e| e.tenant == tenant && e.distinct_id == hashed) {
             queued += 1;
         }
     })?;

@@ -2,9 +2,7 @@
 //! through exactly the pipeline `serve` uses.
 
 use super::load;
-use hush_collector::pipeline::{
-    describe_json_error, now_rfc3339, parse_event, Pipeline, Tenants, Verdict,
-};
+use hush_collector::pipeline::{describe_json_error, now, parse_event, Pipeline, Tenants, Verdict};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -105,9 +103,9 @@ pub fn run_scrub(
                 }
             },
         };
-        match pipeline.process(tenant, event, &now_rfc3339(), &mut summary.redactions) {
+        match pipeline.process(tenant, event, now(), &mut summary.redactions) {
             Verdict::Forward(stored) => {
-                serde_json::to_writer(&mut output, &stored.event)?;
+                serde_json::to_writer(&mut output, &stored.to_posthog())?;
                 output.write_all(b"\n")?;
                 summary.forwarded += 1;
             }

@@ -14,7 +14,7 @@ const RECORD_OVERHEAD: usize = 256;
 /// A request's events after the pipeline, ready to queue.
 #[derive(Debug, Default)]
 pub struct ProcessedBatch {
-    /// One queue record (a JSON [`StoredEvent`](crate::record::StoredEvent)) per forwarded
+    /// One queue record (a JSON [`StoredEvent`](crate::stored_event::StoredEvent)) per forwarded
     /// event, in order.
     pub records: Vec<Bytes>,
     /// Events not forwarded, by reason.
@@ -55,7 +55,7 @@ impl Pipeline {
         &self,
         tenant: &Tenant,
         events: &[&RawValue],
-        received_at: &str,
+        received_at: time::OffsetDateTime,
     ) -> Result<ProcessedBatch, BatchError> {
         let mut out = ProcessedBatch {
             records: Vec::with_capacity(events.len()),

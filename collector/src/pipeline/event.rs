@@ -16,9 +16,9 @@ pub struct IncomingEvent {
     /// The raw distinct id (numbers are turned into their decimal text).
     pub distinct_id: String,
     /// The event's uuid (generated when the client sent none).
-    pub uuid: String,
-    /// The client's timestamp, RFC 3339, if it sent one.
-    pub timestamp: Option<String>,
+    pub uuid: uuid::Uuid,
+    /// The client's timestamp, if it sent one.
+    pub timestamp: Option<time::OffsetDateTime>,
     /// The properties.
     pub properties: Map<String, Value>,
 }
@@ -86,9 +86,9 @@ pub fn parse_event(value: Value) -> Result<(Option<String>, IncomingEvent), Even
         return Err(err("distinct_id", "is longer than 1000 bytes"));
     }
     let uuid = match object.remove("uuid") {
-        None | Some(Value::Null) => uuid::Uuid::new_v4().to_string(),
+        None | Some(Value::Null) => uuid::Uuid::new_v4(),
         Some(Value::String(s)) => match uuid::Uuid::parse_str(&s) {
-            Ok(u) => u.hyphenated().to_string(),
+            Ok(u) => u,
             Err(_) => return Err(err("uuid", "is not a valid UUID")),
         },
         Some(_) => return Err(err("uuid", "must be a string")),
@@ -96,12 +96,10 @@ pub fn parse_event(value: Value) -> Result<(Option<String>, IncomingEvent), Even
     let timestamp = match object.remove("timestamp") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => {
-            let parsed =
-                time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339);
-            if parsed.is_err() {
-                return Err(err("timestamp", "is not an RFC 3339 date-time"));
+            match time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339) {
+                Ok(at) => Some(at),
+                Err(_) => return Err(err("timestamp", "is not an RFC 3339 date-time")),
             }
-            Some(s)
         }
         Some(_) => return Err(err("timestamp", "must be a string")),
     };
@@ -150,7 +148,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(key, None);
-        assert_eq!(e.uuid, "84578881-22d1-4a29-b1aa-fa0a8b42ba37");
+        assert_eq!(e.uuid.to_string(), "84578881-22d1-4a29-b1aa-fa0a8b42ba37");
         let (key, e) = parse_event(json!({
             "event": "setup_completed",
             "properties": {"distinct_id": 42, "token": "phc_js"}
@@ -158,7 +156,7 @@ mod tests {
         .unwrap();
         assert_eq!(key.as_deref(), Some("phc_js"));
         assert_eq!(e.distinct_id, "42");
-        assert_eq!(e.uuid.len(), 36);
+        assert_eq!(e.uuid.get_version_num(), 4);
     }
 
     #[test]

@@ -12,11 +12,12 @@ pub use hash::IdHasher;
 pub use policy::DropReason;
 pub use tenant::{Tenant, Tenants};
 
-use crate::record::StoredEvent;
+use crate::stored_event::StoredEvent;
 use hush_config::EventClass;
 use hush_scrubbers::{ScrubContext, Scrubber};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use time::OffsetDateTime;
 
 /// The property the collector adds with redaction counts by kind (counts only).
 pub const REDACTIONS_PROPERTY: &str = "$hush_redactions";
@@ -54,7 +55,7 @@ impl Pipeline {
         &self,
         tenant: &Tenant,
         event: IncomingEvent,
-        received_at: &str,
+        received_at: OffsetDateTime,
         redactions: &mut BTreeMap<String, u64>,
     ) -> Verdict {
         let IncomingEvent {
@@ -102,31 +103,23 @@ impl Pipeline {
             }
         }
 
-        let mut out = Map::with_capacity(5);
-        out.insert("event".into(), Value::String(name));
-        out.insert("distinct_id".into(), Value::String(hashed_id));
-        out.insert("uuid".into(), Value::String(uuid));
-        out.insert(
-            "timestamp".into(),
-            Value::String(timestamp.unwrap_or_else(|| received_at.to_string())),
-        );
-        out.insert("properties".into(), Value::Object(properties));
         Verdict::Forward(StoredEvent {
             tenant: tenant.name.clone(),
-            received_at: received_at.to_string(),
-            event: Value::Object(out),
+            received_at,
+            name,
+            distinct_id: hashed_id,
+            uuid,
+            timestamp: timestamp.unwrap_or(received_at),
+            properties,
         })
     }
 }
 
-/// Now, as RFC 3339 UTC with milliseconds.
-pub fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now
-        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-        .unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+/// Now, UTC, to the millisecond (the precision `received_at` is stored with).
+pub fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now)
 }
 
 #[cfg(test)]

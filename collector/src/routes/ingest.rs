@@ -21,7 +21,7 @@ use super::envelope::Envelope;
 use super::error::ApiError;
 use super::state::AppState;
 use crate::drop_reason::DropReason;
-use crate::pipeline::{now_rfc3339, BatchError, ProcessedBatch, Tenant};
+use crate::pipeline::{now, BatchError, ProcessedBatch, Tenant};
 use crate::queue::QueueError;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
@@ -198,7 +198,7 @@ fn process_body(
 
     let batch = state
         .pipeline
-        .process_batch(&tenant, &envelope.events, &now_rfc3339())
+        .process_batch(&tenant, &envelope.events, now())
         .map_err(|e| match e {
             BatchError::InvalidJson { detail, .. } => ApiError::bad_request("invalid_json", detail),
             e @ BatchError::InvalidEvent { .. } => {

@@ -24,7 +24,7 @@ use crate::drop_reason::DropReason;
 use crate::erasures::Erasures;
 use crate::metrics::Metrics;
 use crate::queue::{Batch, QueueError, QueueReader};
-use crate::record::StoredEvent;
+use crate::stored_event::StoredEvent;
 use bytes::Bytes;
 use std::fmt::Display;
 use std::future::Future;

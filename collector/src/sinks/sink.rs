@@ -1,7 +1,7 @@
 //! The [`Sink`] trait and its errors.
 
 use crate::drop_reason::DropReason;
-use crate::record::StoredEvent;
+use crate::stored_event::StoredEvent;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;

@@ -31,7 +31,7 @@ pub mod schema;
 
 use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
 use super::start::{BuiltSink, SinkConfig, SinkContext};
-use crate::record::StoredEvent;
+use crate::stored_event::StoredEvent;
 use hush_config::ClickHouseConfig;
 use schema::EventRow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -434,20 +434,22 @@ mod tests {
             t.format(&time::format_description::well_known::Rfc3339)
                 .unwrap()
         };
-        let event = |tenant: &str, uuid: &str, id: &str, at: time::OffsetDateTime| StoredEvent {
-            tenant: tenant.into(),
-            received_at: rfc(now),
-            event: serde_json::json!({
-                "event": "cli_command", "distinct_id": id, "uuid": uuid,
-                "timestamp": rfc(at), "properties": {"command": "build", "n": 1}
-            }),
+        let event = |tenant: &str, uuid: &str, id: &str, at: time::OffsetDateTime| {
+            StoredEvent::for_test(
+                tenant,
+                &rfc(now),
+                serde_json::json!({
+                    "event": "cli_command", "distinct_id": id, "uuid": uuid,
+                    "timestamp": rfc(at), "properties": {"command": "build", "n": 1}
+                }),
+            )
         };
         let old = now - time::Duration::days(40);
         let batch = [
-            event("acme", "u1", "h:1", now),
-            event("acme", "u2", "h:2", now),
-            event("acme", "u3", "h:1", old),
-            event("other", "u4", "h:1", now),
+            event("acme", "00000000-0000-4000-8000-000000000001", "h:1", now),
+            event("acme", "00000000-0000-4000-8000-000000000002", "h:2", now),
+            event("acme", "00000000-0000-4000-8000-000000000003", "h:1", old),
+            event("other", "00000000-0000-4000-8000-000000000004", "h:1", now),
         ];
         sink.deliver(&batch).await.unwrap();
         // At-least-once: the same batch again collapses under FINAL.
@@ -479,11 +481,14 @@ mod tests {
             .client
             .query("SELECT ?fields FROM events FINAL WHERE tenant = ? AND uuid = ?")
             .bind("acme")
-            .bind("u3")
+            .bind("00000000-0000-4000-8000-000000000003")
             .fetch_one()
             .await
             .unwrap();
-        assert_eq!((row.tenant.as_str(), row.uuid.as_str()), ("acme", "u3"));
+        assert_eq!(
+            (row.tenant.as_str(), row.uuid.as_str()),
+            ("acme", "00000000-0000-4000-8000-000000000003")
+        );
         assert_eq!(
             (row.event.as_str(), row.distinct_id.as_str()),
             ("cli_command", "h:1")

@@ -2,7 +2,7 @@
 //! ClickHouse 18.16 and current ClickHouse accept: `DateTime` (not `DateTime64`), JSON as
 //! `String`, no `Map`/`Bool`/TTL, values bound client-side with `?`.
 
-use crate::record::StoredEvent;
+use crate::stored_event::StoredEvent;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -67,7 +67,7 @@ pub struct EventRow<'a> {
     /// The tenant's name.
     pub tenant: &'a str,
     /// The event's uuid.
-    pub uuid: &'a str,
+    pub uuid: String,
     /// The event's name.
     pub event: &'a str,
     /// The (hashed) distinct id.
@@ -84,22 +84,24 @@ pub struct EventRow<'a> {
 impl<'a> EventRow<'a> {
     /// The row for `stored`.
     pub fn from_stored(stored: &'a StoredEvent) -> Self {
-        let received_at = unix_seconds(&stored.received_at).unwrap_or_else(now_seconds);
-        let timestamp = unix_seconds(stored.timestamp()).unwrap_or(received_at);
-        let properties = match stored.event.get("properties") {
-            Some(props) if !props.is_null() => props.to_string(),
-            _ => "{}".to_string(),
-        };
+        let received_at = seconds(stored.received_at).unwrap_or_else(now_seconds);
+        let timestamp = seconds(stored.timestamp).unwrap_or(received_at);
+        let properties = serde_json::Value::Object(stored.properties.clone()).to_string();
         EventRow {
             tenant: &stored.tenant,
-            uuid: stored.uuid(),
-            event: stored.name(),
-            distinct_id: stored.distinct_id(),
+            uuid: stored.uuid.hyphenated().to_string(),
+            event: &stored.name,
+            distinct_id: &stored.distinct_id,
             timestamp,
             received_at,
             properties,
         }
     }
+}
+
+/// A time as unix seconds, if it is in `DateTime`'s range.
+fn seconds(at: OffsetDateTime) -> Option<u32> {
+    u32::try_from(at.unix_timestamp()).ok()
 }
 
 /// RFC 3339 → unix seconds, if it is in `DateTime`'s range.
@@ -138,17 +140,18 @@ mod tests {
 
     #[test]
     fn row_from_event() {
-        let stored = StoredEvent {
-            tenant: "acme".into(),
-            received_at: "2025-01-02T03:04:06Z".into(),
-            event: json!({
-                "event": "cli_command", "distinct_id": "h:1", "uuid": "u-1",
+        let stored = StoredEvent::for_test(
+            "acme",
+            "2025-01-02T03:04:06Z",
+            json!({
+                "event": "cli_command", "distinct_id": "h:1",
+                "uuid": "84578881-22d1-4a29-b1aa-fa0a8b42ba37",
                 "timestamp": "2025-01-02T05:04:05+02:00", "properties": {"a": 1}
             }),
-        };
+        );
         let row = EventRow::from_stored(&stored);
         assert_eq!(row.tenant, "acme");
-        assert_eq!(row.uuid, "u-1");
+        assert_eq!(row.uuid, "84578881-22d1-4a29-b1aa-fa0a8b42ba37");
         assert_eq!(row.event, "cli_command");
         assert_eq!(row.distinct_id, "h:1");
         assert_eq!(row.timestamp, 1_735_787_045);
@@ -157,12 +160,14 @@ mod tests {
     }
 
     #[test]
-    fn missing_or_bad_timestamp_falls_back_to_received_at() {
-        let stored = StoredEvent {
-            tenant: "acme".into(),
-            received_at: "2025-01-02T03:04:06Z".into(),
-            event: json!({"event": "x", "timestamp": "1960-01-01T00:00:00Z"}),
-        };
+    fn a_timestamp_outside_datetime_falls_back_to_received_at() {
+        let stored = StoredEvent::for_test(
+            "acme",
+            "2025-01-02T03:04:06Z",
+            json!({"event": "x", "distinct_id": "h:1",
+                "uuid": "84578881-22d1-4a29-b1aa-fa0a8b42ba37",
+                "timestamp": "1960-01-01T00:00:00Z"}),
+        );
         let row = EventRow::from_stored(&stored);
         assert_eq!(row.timestamp, row.received_at);
         assert_eq!(row.properties, "{}");

@@ -12,9 +12,6 @@
 //! {"event":"cli_command","distinct_id":"h:…","uuid":"…","timestamp":"…","properties":{…},"tenant":"acme","received_at":"2025-01-02T03:04:05Z"}
 //! ```
 //!
-//! (An event that is not a JSON object — which the pipeline never produces — is written as
-//! the whole record, `{"tenant", "received_at", "event"}`.)
-//!
 //! # Durability, exactly once
 //!
 //! Every batch is appended, flushed and `fsync`ed before `deliver` returns, and a newly
@@ -42,14 +39,13 @@ use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
 use super::start::{BuiltSink, SinkConfig, SinkContext};
 use crate::drop_reason::DropReason;
 use crate::erasures::{self, Erasures};
-use crate::record::StoredEvent;
+use crate::stored_event::StoredEvent;
 use hush_config::LocalSinkConfig;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 /// Most events per local write (one append + fsync each).
@@ -118,7 +114,7 @@ struct Line {
     key: String,
     tenant: String,
     distinct_id: String,
-    received_at: String,
+    received_at: OffsetDateTime,
     bytes: Vec<u8>,
 }
 
@@ -235,10 +231,10 @@ impl Sink for LocalSink {
                     .entry(self.day_file(day_of(stored)))
                     .or_default()
                     .push(Line {
-                        key: seen_key(&stored.tenant, stored.uuid()),
+                        key: seen_key(&stored.tenant, &stored.uuid.hyphenated().to_string()),
                         tenant: stored.tenant.clone(),
-                        distinct_id: stored.distinct_id().to_owned(),
-                        received_at: stored.received_at.clone(),
+                        distinct_id: stored.distinct_id.clone(),
+                        received_at: stored.received_at,
                         bytes,
                     });
             }
@@ -306,7 +302,7 @@ impl LocalSink {
             let mut batch = HashSet::new();
             for line in lines {
                 if erased.as_ref().is_some_and(|table| {
-                    erasures::is_erased(table, &line.tenant, &line.distinct_id, &line.received_at)
+                    erasures::is_erased(table, &line.tenant, &line.distinct_id, line.received_at)
                 }) {
                     done.erased += 1;
                     continue;
@@ -401,25 +397,17 @@ fn learn_tail(file: &mut File, len: u64, seen: &mut Seen) -> std::io::Result<()>
     Ok(())
 }
 
-/// The UTC day an event was received on; today if `received_at` is unreadable.
+/// The UTC day an event was received on.
 fn day_of(stored: &StoredEvent) -> Date {
-    OffsetDateTime::parse(&stored.received_at, &Rfc3339)
-        .unwrap_or_else(|_| OffsetDateTime::now_utc())
-        .to_offset(time::UtcOffset::UTC)
-        .date()
+    stored.received_at.to_offset(time::UtcOffset::UTC).date()
 }
 
 /// Appends one flattened JSON line for `stored` to `buf`.
 fn encode_line(stored: &StoredEvent, buf: &mut Vec<u8>) {
-    let written = match &stored.event {
-        serde_json::Value::Object(fields) => {
-            let mut line = fields.clone();
-            line.insert("tenant".into(), stored.tenant.clone().into());
-            line.insert("received_at".into(), stored.received_at.clone().into());
-            serde_json::to_writer(&mut *buf, &line)
-        }
-        _ => serde_json::to_writer(&mut *buf, stored),
-    };
+    let mut line = stored.to_posthog();
+    line.insert("tenant".into(), stored.tenant.clone().into());
+    line.insert("received_at".into(), stored.received_at_rfc3339().into());
+    let written = serde_json::to_writer(&mut *buf, &line);
     // Serializing a Value into a Vec cannot fail.
     debug_assert!(written.is_ok());
     buf.push(b'\n');

@@ -1,20 +1,22 @@
 //! Local sink tests: day files, erase, replays, torn lines.
 
 use super::*;
+use crate::stored_event::{tag_of, uuid_of};
 use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
 
 fn stored(uuid: &str, received_at: &str) -> StoredEvent {
-    StoredEvent {
-        tenant: "acme".into(),
-        received_at: received_at.into(),
-        event: json!({
+    StoredEvent::for_test(
+        "acme",
+        received_at,
+        json!({
             "event": "cli_command",
             "distinct_id": "h:abc",
-            "uuid": uuid,
+            "uuid": uuid_of(uuid),
             "timestamp": "2025-01-02T03:04:05Z",
             "properties": {"command": "build"}
         }),
-    }
+    )
 }
 
 fn lines(path: &Path) -> Vec<Value> {
@@ -46,7 +48,7 @@ async fn writes_day_files_and_appends_valid_json_lines() {
     let uuids = |path: &Path| -> Vec<String> {
         lines(path)
             .iter()
-            .map(|l| l["uuid"].as_str().unwrap().to_string())
+            .map(|l| tag_of(l["uuid"].as_str().unwrap()))
             .collect()
     };
     assert_eq!(uuids(&day2), ["u1", "u3", "u4"]);
@@ -83,7 +85,7 @@ async fn unwritable_directory_is_a_retryable_error() {
 fn stored_for(tenant: &str, id: &str, uuid: &str, received_at: &str) -> StoredEvent {
     let mut event = stored(uuid, received_at);
     event.tenant = tenant.into();
-    event.event["distinct_id"] = id.into();
+    event.distinct_id = id.into();
     event
 }
 
@@ -96,7 +98,7 @@ fn all_uuids(sink: &LocalSink) -> Vec<String> {
     files
         .iter()
         .flat_map(|f| lines(f))
-        .map(|l| l["uuid"].as_str().unwrap().to_string())
+        .map(|l| tag_of(l["uuid"].as_str().unwrap()))
         .collect()
 }
 

@@ -29,7 +29,7 @@ use super::backoff::parse_retry_after;
 use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
 use super::start::{BuiltSink, SinkConfig, SinkContext};
 use crate::drop_reason::DropReason;
-use crate::record::StoredEvent;
+use crate::stored_event::StoredEvent;
 use hush_config::{PostHogConfig, Secret};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -212,21 +212,12 @@ fn batch_body(api_key: &str, events: &[StoredEvent]) -> Value {
 
 /// One event as PostHog gets it: GeoIP off, no IP.
 fn outgoing_event(stored: &StoredEvent) -> Value {
-    let mut event = stored.event.clone();
-    if let Value::Object(fields) = &mut event {
-        fields.remove("ip");
-        let properties = fields
-            .entry("properties")
-            .or_insert_with(|| Value::Object(Default::default()));
-        if !properties.is_object() {
-            *properties = Value::Object(Default::default());
-        }
-        if let Value::Object(props) = properties {
-            props.remove("$ip");
-            props.insert("$geoip_disable".into(), Value::Bool(true));
-        }
+    let mut event = stored.to_posthog();
+    if let Some(Value::Object(props)) = event.get_mut("properties") {
+        props.remove("$ip");
+        props.insert("$geoip_disable".into(), Value::Bool(true));
     }
-    event
+    Value::Object(event)
 }
 
 /// A log-safe description of a transport error: its kind and the host, never the path,

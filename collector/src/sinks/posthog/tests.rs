@@ -4,6 +4,7 @@ use super::*;
 use crate::metrics::Metrics;
 use crate::sinks::runner::{deliver_with_retries, Outcome};
 use crate::sinks::Backoff;
+use crate::stored_event::{tag_of, uuid_of};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -44,7 +45,7 @@ async fn batch(
     let parsed: Value = serde_json::from_slice(&body).unwrap();
     if (200..300).contains(&status) {
         let uuids = parsed["batch"].as_array().unwrap().iter();
-        let uuids = uuids.map(|e| e["uuid"].as_str().unwrap().to_owned());
+        let uuids = uuids.map(|e| tag_of(e["uuid"].as_str().unwrap()));
         stand_in.accepted.lock().unwrap().extend(uuids);
     }
     stand_in.bodies.lock().unwrap().push(parsed);
@@ -80,17 +81,18 @@ fn config(host: &str) -> PostHogConfig {
 
 fn events(n: usize) -> Vec<StoredEvent> {
     (0..n)
-        .map(|i| StoredEvent {
-            tenant: "acme".into(),
-            received_at: "2025-01-02T03:04:05Z".into(),
-            event: json!({
-                "event": "cli_command",
-                "distinct_id": "h:abc",
-                "uuid": format!("u{i}"),
-                "timestamp": "2025-01-02T03:04:00Z",
-                "ip": "203.0.113.9",
-                "properties": {"command": "build", "$ip": "203.0.113.9"}
-            }),
+        .map(|i| {
+            StoredEvent::for_test(
+                "acme",
+                "2025-01-02T03:04:05Z",
+                json!({
+                    "event": "cli_command",
+                    "distinct_id": "h:abc",
+                    "uuid": uuid_of(&format!("u{i}")),
+                    "timestamp": "2025-01-02T03:04:00Z",
+                    "properties": {"command": "build", "$ip": "203.0.113.9"}
+                }),
+            )
         })
         .collect()
 }
@@ -139,8 +141,14 @@ async fn sends_posthog_batch_body_without_ip_and_with_geoip_disabled() {
         assert!(event["properties"].get("$ip").is_none());
         assert!(event.get("ip").is_none());
     }
-    assert_eq!(bodies[0]["batch"][0]["uuid"], "u0");
-    assert_eq!(bodies[1]["batch"][1]["uuid"], "u11");
+    assert_eq!(
+        tag_of(bodies[0]["batch"][0]["uuid"].as_str().unwrap()),
+        "u0"
+    );
+    assert_eq!(
+        tag_of(bodies[1]["batch"][1]["uuid"].as_str().unwrap()),
+        "u11"
+    );
     for headers in stand_in.headers.lock().unwrap().iter() {
         assert!(headers.get("x-forwarded-for").is_none());
         assert!(headers.get("x-real-ip").is_none());
@@ -153,7 +161,7 @@ async fn properties_are_added_when_missing() {
     let (stand_in, host) = start_stand_in([]).await;
     let sink = PostHogSink::new(&config(&host)).unwrap();
     let mut event = events(1);
-    event[0].event = json!({"event": "e", "distinct_id": "h:1", "uuid": "u"});
+    event[0].properties.clear();
     sink.deliver(&event).await.unwrap();
     let body = stand_in.bodies.lock().unwrap()[0].clone();
     assert_eq!(
@@ -233,7 +241,9 @@ async fn too_many_requests_honours_retry_after() {
 fn events_with_big(n: usize, big: &[usize]) -> Vec<StoredEvent> {
     let mut events = events(n);
     for &i in big {
-        events[i].event["properties"]["stack"] = json!("x".repeat(64 * 1024));
+        events[i]
+            .properties
+            .insert("stack".into(), json!("x".repeat(64 * 1024)));
     }
     events
 }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::sinks::DeliveryFuture;
+use crate::stored_event::{tag_of, uuid_of};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -84,18 +85,20 @@ impl Sink for FakeSink {
                 return Err(DeliveryError::retry("fake outage"));
             }
             let mut delivered = self.delivered.lock().unwrap();
-            delivered.extend(events.iter().map(|e| e.uuid().to_string()));
+            delivered.extend(events.iter().map(|e| tag_of(&e.uuid.to_string())));
             Ok(Delivered::all())
         })
     }
 }
 
-fn record(uuid: &str) -> Bytes {
-    let stored = StoredEvent {
-        tenant: "acme".into(),
-        received_at: "2025-01-02T03:04:05Z".into(),
-        event: json!({"event": "x", "distinct_id": "h:1", "uuid": uuid, "properties": {}}),
-    };
+/// A queue record of an event tagged `tag` (see [`uuid_of`]).
+fn record(tag: &str) -> Bytes {
+    let stored = StoredEvent::for_test(
+        "acme",
+        "2025-01-02T03:04:05Z",
+        json!({"event": "x", "distinct_id": "h:1", "uuid": uuid_of(tag),
+            "timestamp": "2025-01-02T03:04:05Z", "properties": {}}),
+    );
     Bytes::from(serde_json::to_vec(&stored).unwrap())
 }
 
