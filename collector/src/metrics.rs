@@ -1,11 +1,27 @@
 //! Internal counters, rendered as Prometheus text at `/metrics`.
 //!
-//! Counters carry ids, counts and reasons only — never payloads or keys.
+//! The counters live in a [`prometheus_client`] [`Registry`], which writes the exposition
+//! (the Prometheus text format, version 0.0.4) and escapes label values. Counters carry ids,
+//! counts and reasons only — never payloads or keys: every label value comes from a bounded
+//! set named in code (drop reasons, sink names, detector kinds, status codes, timeout phases).
+//!
+//! A new metric is a field of [`Metrics`] and one `register` line in [`Metrics::default`].
+//! The library appends `_total` to a counter's name and a full stop to every help text, so
+//! both are registered without them: `"hush_events_received"` is exposed as
+//! `hush_events_received_total`. (In debug builds it panics on a counter named `…_total`.)
 
+mod labelled;
+
+use labelled::Labelled;
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds of the request latency histogram, in seconds.
@@ -13,29 +29,70 @@ const LATENCY_BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
+/// A gauge of a count (queue sizes, open connections).
+type CountGauge = Gauge<u64, AtomicU64>;
+
 /// All of the collector's counters. Shared behind an `Arc`.
-#[derive(Default)]
 pub struct Metrics {
     /// Events received in requests (before policy).
-    pub received: AtomicU64,
+    pub received: AtomicCounter,
     /// Events accepted into the durable queue.
-    pub accepted: AtomicU64,
-    /// Requests answered, by status code.
-    requests: Mutex<BTreeMap<u16, u64>>,
+    pub accepted: AtomicCounter,
     /// Events dropped by the pipeline, by reason.
-    dropped: Mutex<BTreeMap<String, u64>>,
+    dropped: Labelled<ReasonLabel, Counter>,
     /// Redactions made, by detector kind.
-    redactions: Mutex<BTreeMap<String, u64>>,
-    /// Per-sink counters.
-    sinks: Mutex<BTreeMap<String, SinkCounters>>,
+    redactions: Labelled<KindLabel, Counter>,
+    /// Requests answered, by status code.
+    requests: Labelled<StatusLabel, Counter>,
+    /// Bytes of the queue on disk, refreshed by whoever reads the queue's stats.
+    queue_bytes: CountGauge,
+    /// Events not yet delivered, per sink, refreshed with `queue_bytes`.
+    queue_depth: Labelled<SinkLabel, CountGauge>,
+    /// Events delivered, per sink.
+    sink_delivered: Labelled<SinkLabel, Counter>,
+    /// Failed delivery attempts, per sink.
+    sink_failed: Labelled<SinkLabel, Counter>,
+    /// Retries after a failure, per sink.
+    sink_retries: Labelled<SinkLabel, Counter>,
+    /// Events a sink gave up on, per sink and reason.
+    sink_dropped: Labelled<SinkReasonLabel, Counter>,
+    /// Client connections open now.
+    connections_open: CountGauge,
+    /// Client connections accepted under the cap.
+    connections_accepted: Counter,
+    /// Client connections refused at the cap.
+    connections_refused: Counter,
+    /// Client connections closed by a timeout, by phase.
+    connections_timed_out: Labelled<PhaseLabel, Counter>,
+    /// Request latency.
     latency: Histogram,
-    /// Queue gauges, refreshed by whoever reads the queue's stats.
-    queue: Mutex<QueueGauges>,
-    connections: ConnectionCounters,
+    /// Holds a handle to each metric above, in the order `/metrics` lists them.
+    registry: Registry,
+}
+
+/// A counter that call sites bump like the `AtomicU64` it replaced.
+///
+/// [`AtomicCounter::fetch_add`] keeps `AtomicU64`'s signature, so callers
+/// (`metrics.received.fetch_add(n, Ordering::Relaxed)`) did not change. The count is a
+/// prometheus-client [`Counter`], which always adds with `Relaxed`; the ordering argument is
+/// not used.
+#[derive(Debug, Default)]
+pub struct AtomicCounter(Counter);
+
+impl AtomicCounter {
+    /// Adds `n` and returns the count before, as [`AtomicU64::fetch_add`] does.
+    pub fn fetch_add(&self, n: u64, _order: Ordering) -> u64 {
+        self.0.inc_by(n)
+    }
+
+    /// The count now.
+    pub fn load(&self, _order: Ordering) -> u64 {
+        self.0.get()
+    }
 }
 
 /// Why the collector closed a client connection on its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ConnectionTimeout {
     /// The request head did not arrive within `limits.header_read_timeout_ms`.
     Header,
@@ -43,13 +100,20 @@ pub enum ConnectionTimeout {
     Idle,
 }
 
-#[derive(Default)]
-struct ConnectionCounters {
-    open: AtomicU64,
-    accepted: AtomicU64,
-    refused: AtomicU64,
-    header_timeouts: AtomicU64,
-    idle_timeouts: AtomicU64,
+impl ConnectionTimeout {
+    /// The `phase` label value: `header` or `idle`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionTimeout::Header => "header",
+            ConnectionTimeout::Idle => "idle",
+        }
+    }
+}
+
+impl EncodeLabelValue for ConnectionTimeout {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), fmt::Error> {
+        encoder.write_str(self.as_str())
+    }
 }
 
 /// Delivery counters for one sink.
@@ -65,340 +129,316 @@ pub struct SinkCounters {
     pub dropped: BTreeMap<String, u64>,
 }
 
-#[derive(Default)]
-struct QueueGauges {
-    bytes: u64,
-    depth: BTreeMap<String, u64>,
+/// `reason="…"`: why events were dropped.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: String,
 }
 
-#[derive(Default)]
-struct Histogram {
-    buckets: [AtomicU64; LATENCY_BUCKETS.len()],
-    count: AtomicU64,
-    sum_micros: AtomicU64,
+/// `kind="…"`: the detector that redacted a span.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct KindLabel {
+    kind: String,
 }
 
-fn bump(map: &Mutex<BTreeMap<String, u64>>, key: &str, n: u64) {
-    if n == 0 {
-        return;
+/// `status="…"`: the HTTP status a request was answered with.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct StatusLabel {
+    status: u16,
+}
+
+/// `sink="…"`: a sink's name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct SinkLabel {
+    sink: String,
+}
+
+/// `sink="…",reason="…"`: why a sink gave up on events.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct SinkReasonLabel {
+    sink: String,
+    reason: String,
+}
+
+/// `phase="…"`: which timeout closed a connection.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct PhaseLabel {
+    phase: ConnectionTimeout,
+}
+
+/// The delivered, failed and retries counters of one sink.
+struct SinkSeries {
+    delivered: Counter,
+    failed: Counter,
+    retries: Counter,
+}
+
+impl Default for Metrics {
+    /// Every metric at zero, each timeout phase listed from the start.
+    fn default() -> Self {
+        let mut metrics = Metrics {
+            received: AtomicCounter::default(),
+            accepted: AtomicCounter::default(),
+            dropped: Labelled::default(),
+            redactions: Labelled::default(),
+            requests: Labelled::default(),
+            queue_bytes: CountGauge::default(),
+            queue_depth: Labelled::default(),
+            sink_delivered: Labelled::default(),
+            sink_failed: Labelled::default(),
+            sink_retries: Labelled::default(),
+            sink_dropped: Labelled::default(),
+            connections_open: CountGauge::default(),
+            connections_accepted: Counter::default(),
+            connections_refused: Counter::default(),
+            connections_timed_out: Labelled::default(),
+            latency: Histogram::new(LATENCY_BUCKETS),
+            registry: Registry::default(),
+        };
+        for phase in [ConnectionTimeout::Header, ConnectionTimeout::Idle] {
+            metrics
+                .connections_timed_out
+                .get_or_create(PhaseLabel { phase });
+        }
+        metrics.register();
+        metrics
     }
-    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-    *map.entry(key.to_string()).or_default() += n;
 }
-
-/// A per-sink counter in the exposition: name, help text, and its value in the counters.
-type PerSinkCounter = (&'static str, &'static str, fn(&SinkCounters) -> u64);
 
 impl Metrics {
+    /// Puts a handle to every metric in the registry, in the order `/metrics` lists them.
+    /// Names and help texts go without `_total` and the final full stop (the library adds
+    /// both); the names as scraped are what dashboards query, so they never change.
+    fn register(&mut self) {
+        let r = &mut self.registry;
+        r.register(
+            "hush_events_received",
+            "Events received in requests",
+            self.received.0.clone(),
+        );
+        r.register(
+            "hush_events_accepted",
+            "Events durably queued",
+            self.accepted.0.clone(),
+        );
+        r.register(
+            "hush_events_dropped",
+            "Events dropped by policy or validation",
+            self.dropped.clone(),
+        );
+        r.register(
+            "hush_redactions",
+            "Spans redacted, by detector kind",
+            self.redactions.clone(),
+        );
+        r.register(
+            "hush_http_requests",
+            "Requests answered, by status",
+            self.requests.clone(),
+        );
+        r.register(
+            "hush_queue_bytes",
+            "Bytes of queued events on disk",
+            self.queue_bytes.clone(),
+        );
+        r.register(
+            "hush_queue_depth",
+            "Events not yet delivered, per sink",
+            self.queue_depth.clone(),
+        );
+        r.register(
+            "hush_sink_delivered",
+            "Events delivered, per sink",
+            self.sink_delivered.clone(),
+        );
+        r.register(
+            "hush_sink_failed",
+            "Failed delivery attempts, per sink",
+            self.sink_failed.clone(),
+        );
+        r.register(
+            "hush_sink_retries",
+            "Delivery retries, per sink",
+            self.sink_retries.clone(),
+        );
+        r.register(
+            "hush_sink_dropped",
+            "Events a sink gave up on, per sink and reason",
+            self.sink_dropped.clone(),
+        );
+        r.register(
+            "hush_connections_open",
+            "Client connections open",
+            self.connections_open.clone(),
+        );
+        r.register(
+            "hush_connections_accepted",
+            "Client connections accepted under the cap",
+            self.connections_accepted.clone(),
+        );
+        r.register(
+            "hush_connections_refused",
+            "Client connections refused with 503 at the connection cap",
+            self.connections_refused.clone(),
+        );
+        r.register(
+            "hush_connections_timed_out",
+            "Client connections closed by the header-read or idle timeout",
+            self.connections_timed_out.clone(),
+        );
+        r.register(
+            "hush_request_duration_seconds",
+            "Request latency",
+            self.latency.clone(),
+        );
+    }
+
     /// Counts `n` events dropped for `reason`.
     pub fn dropped(&self, reason: &str, n: u64) {
-        bump(&self.dropped, reason, n);
+        if n == 0 {
+            return;
+        }
+        let labels = ReasonLabel {
+            reason: reason.to_owned(),
+        };
+        self.dropped.get_or_create(labels).inc_by(n);
     }
 
     /// Adds redaction counts by kind.
     pub fn redacted<'a>(&self, counts: impl IntoIterator<Item = (&'a String, &'a u64)>) {
-        let mut map = self.redactions.lock().unwrap_or_else(|e| e.into_inner());
         for (kind, n) in counts {
-            *map.entry(kind.clone()).or_default() += n;
+            let labels = KindLabel { kind: kind.clone() };
+            self.redactions.get_or_create(labels).inc_by(*n);
         }
     }
 
     /// Records one answered request.
     pub fn request(&self, status: u16, elapsed: Duration) {
-        *self
-            .requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(status)
-            .or_default() += 1;
-        let secs = elapsed.as_secs_f64();
-        for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
-            if secs <= *bound {
-                self.latency.buckets[i].fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.latency.count.fetch_add(1, Ordering::Relaxed);
-        self.latency
-            .sum_micros
-            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        self.requests.get_or_create(StatusLabel { status }).inc();
+        self.latency.observe(elapsed.as_secs_f64());
     }
 
-    fn with_sink(&self, sink: &str, f: impl FnOnce(&mut SinkCounters)) {
-        let mut sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner());
-        f(sinks.entry(sink.to_string()).or_default());
+    /// The delivered, failed and retries counters of `sink`, created together, so a sink
+    /// that has only delivered still lists its failures and retries at zero.
+    fn sink_series(&self, sink: &str) -> SinkSeries {
+        let labels = SinkLabel {
+            sink: sink.to_owned(),
+        };
+        SinkSeries {
+            delivered: self.sink_delivered.get_or_create(labels.clone()),
+            failed: self.sink_failed.get_or_create(labels.clone()),
+            retries: self.sink_retries.get_or_create(labels),
+        }
     }
 
     /// Counts `n` events delivered by `sink`.
     pub fn sink_delivered(&self, sink: &str, n: u64) {
-        self.with_sink(sink, |c| c.delivered += n);
+        self.sink_series(sink).delivered.inc_by(n);
     }
 
     /// Counts one failed delivery attempt by `sink`.
     pub fn sink_failed(&self, sink: &str) {
-        self.with_sink(sink, |c| c.failed += 1);
+        self.sink_series(sink).failed.inc();
     }
 
     /// Counts one retry by `sink`.
     pub fn sink_retry(&self, sink: &str) {
-        self.with_sink(sink, |c| c.retries += 1);
+        self.sink_series(sink).retries.inc();
     }
 
     /// Counts `n` events `sink` gave up on, for `reason`.
     pub fn sink_dropped(&self, sink: &str, reason: &str, n: u64) {
-        self.with_sink(sink, |c| {
-            *c.dropped.entry(reason.to_string()).or_default() += n
-        });
+        self.sink_series(sink);
+        let labels = SinkReasonLabel {
+            sink: sink.to_owned(),
+            reason: reason.to_owned(),
+        };
+        self.sink_dropped.get_or_create(labels).inc_by(n);
     }
 
-    /// A copy of one sink's counters.
+    /// A copy of one sink's counters (all zero for a sink never counted).
     pub fn sink(&self, sink: &str) -> SinkCounters {
-        self.sinks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(sink)
-            .cloned()
-            .unwrap_or_default()
+        let labels = SinkLabel {
+            sink: sink.to_owned(),
+        };
+        let count = |family: &Labelled<SinkLabel, Counter>| {
+            family.read().get(&labels).map_or(0, Counter::get)
+        };
+        SinkCounters {
+            delivered: count(&self.sink_delivered),
+            failed: count(&self.sink_failed),
+            retries: count(&self.sink_retries),
+            dropped: self
+                .sink_dropped
+                .read()
+                .iter()
+                .filter(|(labels, _)| labels.sink == sink)
+                .map(|(labels, n)| (labels.reason.clone(), n.get()))
+                .collect(),
+        }
     }
 
     /// A copy of the drop counts by reason.
     pub fn drops(&self) -> BTreeMap<String, u64> {
         self.dropped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .read()
+            .iter()
+            .map(|(labels, n)| (labels.reason.clone(), n.get()))
+            .collect()
     }
 
     /// Counts a connection accepted under the cap (and open until [`Metrics::connection_closed`]).
     pub fn connection_opened(&self) {
-        self.connections.accepted.fetch_add(1, Ordering::Relaxed);
-        self.connections.open.fetch_add(1, Ordering::Relaxed);
+        self.connections_accepted.inc();
+        self.connections_open.inc();
     }
 
     /// Counts an accepted connection closed.
     pub fn connection_closed(&self) {
-        self.connections.open.fetch_sub(1, Ordering::Relaxed);
+        self.connections_open.dec();
     }
 
     /// Counts a connection refused because the listener was at its connection cap.
     pub fn connection_refused(&self) {
-        self.connections.refused.fetch_add(1, Ordering::Relaxed);
+        self.connections_refused.inc();
     }
 
     /// Counts a connection closed by a timeout.
     pub fn connection_timed_out(&self, timeout: ConnectionTimeout) {
-        let counter = match timeout {
-            ConnectionTimeout::Header => &self.connections.header_timeouts,
-            ConnectionTimeout::Idle => &self.connections.idle_timeouts,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        let labels = PhaseLabel { phase: timeout };
+        self.connections_timed_out.get_or_create(labels).inc();
     }
 
     /// Connections open now.
     pub fn connections_open(&self) -> u64 {
-        self.connections.open.load(Ordering::Relaxed)
+        self.connections_open.get()
     }
 
-    /// Updates the queue gauges.
+    /// Updates the queue gauges. `depth` replaces the per-sink depths whole.
     pub fn set_queue(&self, bytes: u64, depth: BTreeMap<String, u64>) {
-        let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        q.bytes = bytes;
-        q.depth = depth;
+        self.queue_bytes.set(bytes);
+        let depth = depth
+            .into_iter()
+            .map(|(sink, n)| {
+                let gauge = CountGauge::default();
+                gauge.set(n);
+                (SinkLabel { sink }, gauge)
+            })
+            .collect();
+        self.queue_depth.replace(depth);
     }
 
-    /// Renders everything in the Prometheus text exposition format.
+    /// Renders everything in the Prometheus text exposition format (version 0.0.4): the
+    /// metrics in a fixed order, each one's series in label order.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        let counter = |out: &mut String, name: &str, help: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-        };
-        counter(
-            &mut out,
-            "hush_events_received_total",
-            "Events received in requests.",
-        );
-        let _ = writeln!(
-            out,
-            "hush_events_received_total {}",
-            self.received.load(Ordering::Relaxed)
-        );
-        counter(
-            &mut out,
-            "hush_events_accepted_total",
-            "Events durably queued.",
-        );
-        let _ = writeln!(
-            out,
-            "hush_events_accepted_total {}",
-            self.accepted.load(Ordering::Relaxed)
-        );
-        counter(
-            &mut out,
-            "hush_events_dropped_total",
-            "Events dropped by policy or validation.",
-        );
-        for (reason, n) in self.drops() {
-            let _ = writeln!(out, "hush_events_dropped_total{{reason=\"{reason}\"}} {n}");
-        }
-        counter(
-            &mut out,
-            "hush_redactions_total",
-            "Spans redacted, by detector kind.",
-        );
-        for (kind, n) in self
-            .redactions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let _ = writeln!(out, "hush_redactions_total{{kind=\"{kind}\"}} {n}");
-        }
-        counter(
-            &mut out,
-            "hush_http_requests_total",
-            "Requests answered, by status.",
-        );
-        for (status, n) in self
-            .requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let _ = writeln!(out, "hush_http_requests_total{{status=\"{status}\"}} {n}");
-        }
-        {
-            let q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = writeln!(out, "# HELP hush_queue_bytes Bytes of queued events on disk.\n# TYPE hush_queue_bytes gauge\nhush_queue_bytes {}", q.bytes);
-            let _ = writeln!(out, "# HELP hush_queue_depth Events not yet delivered, per sink.\n# TYPE hush_queue_depth gauge");
-            for (sink, n) in &q.depth {
-                let _ = writeln!(out, "hush_queue_depth{{sink=\"{sink}\"}} {n}");
-            }
-        }
-        let sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let per_sink: [PerSinkCounter; 3] = [
-            (
-                "hush_sink_delivered_total",
-                "Events delivered, per sink.",
-                |c| c.delivered,
-            ),
-            (
-                "hush_sink_failed_total",
-                "Failed delivery attempts, per sink.",
-                |c| c.failed,
-            ),
-            (
-                "hush_sink_retries_total",
-                "Delivery retries, per sink.",
-                |c| c.retries,
-            ),
-        ];
-        for (name, help, value) in per_sink {
-            counter(&mut out, name, help);
-            for (sink, c) in &sinks {
-                let _ = writeln!(out, "{name}{{sink=\"{sink}\"}} {}", value(c));
-            }
-        }
-        counter(
-            &mut out,
-            "hush_sink_dropped_total",
-            "Events a sink gave up on, per sink and reason.",
-        );
-        for (sink, c) in &sinks {
-            for (reason, n) in &c.dropped {
-                let _ = writeln!(
-                    out,
-                    "hush_sink_dropped_total{{sink=\"{sink}\",reason=\"{reason}\"}} {n}"
-                );
-            }
-        }
-        let c = &self.connections;
-        let _ = writeln!(out, "# HELP hush_connections_open Client connections open.\n# TYPE hush_connections_open gauge\nhush_connections_open {}", c.open.load(Ordering::Relaxed));
-        counter(
-            &mut out,
-            "hush_connections_accepted_total",
-            "Client connections accepted under the cap.",
-        );
-        let _ = writeln!(
-            out,
-            "hush_connections_accepted_total {}",
-            c.accepted.load(Ordering::Relaxed)
-        );
-        counter(
-            &mut out,
-            "hush_connections_refused_total",
-            "Client connections refused with 503 at the connection cap.",
-        );
-        let _ = writeln!(
-            out,
-            "hush_connections_refused_total {}",
-            c.refused.load(Ordering::Relaxed)
-        );
-        counter(
-            &mut out,
-            "hush_connections_timed_out_total",
-            "Client connections closed by the header-read or idle timeout.",
-        );
-        let _ = writeln!(
-            out,
-            "hush_connections_timed_out_total{{phase=\"header\"}} {}",
-            c.header_timeouts.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "hush_connections_timed_out_total{{phase=\"idle\"}} {}",
-            c.idle_timeouts.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(out, "# HELP hush_request_duration_seconds Request latency.\n# TYPE hush_request_duration_seconds histogram");
-        for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "hush_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
-                self.latency.buckets[i].load(Ordering::Relaxed)
-            );
-        }
-        let count = self.latency.count.load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "hush_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
-        let _ = writeln!(
-            out,
-            "hush_request_duration_seconds_sum {}",
-            self.latency.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
-        );
-        let _ = writeln!(out, "hush_request_duration_seconds_count {count}");
-        out
+        let mut text = String::new();
+        // The one source of an error would be the writer, and a String takes every write;
+        // the metrics' own encoders (the library's and `Labelled`'s) pass its errors on only.
+        prometheus_text::encode(&mut text, &self.registry)
+            .expect("encoding metrics into a String does not fail");
+        text
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn render_lists_per_sink_counters_in_prometheus_text() {
-        let metrics = Metrics::default();
-        metrics.sink_delivered("posthog", 5);
-        metrics.sink_failed("posthog");
-        metrics.sink_retry("posthog");
-        metrics.sink_dropped("posthog", "posthog_event_too_large", 2);
-        metrics.sink_delivered("local", 7);
-        let text = metrics.render();
-        for line in [
-            "# TYPE hush_events_received_total counter",
-            "hush_events_received_total 0",
-            "# HELP hush_sink_delivered_total Events delivered, per sink.",
-            "# TYPE hush_sink_delivered_total counter",
-            "hush_sink_delivered_total{sink=\"local\"} 7",
-            "hush_sink_delivered_total{sink=\"posthog\"} 5",
-            "hush_sink_failed_total{sink=\"local\"} 0",
-            "hush_sink_failed_total{sink=\"posthog\"} 1",
-            "hush_sink_retries_total{sink=\"posthog\"} 1",
-            "hush_sink_dropped_total{sink=\"posthog\",reason=\"posthog_event_too_large\"} 2",
-        ] {
-            assert!(
-                text.lines().any(|l| l == line),
-                "missing {line:?} in\n{text}"
-            );
-        }
-    }
-}
+mod tests;

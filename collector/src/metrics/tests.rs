@@ -1,0 +1,162 @@
+use super::*;
+
+#[test]
+fn render_lists_per_sink_counters_in_prometheus_text() {
+    let metrics = Metrics::default();
+    metrics.sink_delivered("posthog", 5);
+    metrics.sink_failed("posthog");
+    metrics.sink_retry("posthog");
+    metrics.sink_dropped("posthog", "posthog_event_too_large", 2);
+    metrics.sink_delivered("local", 7);
+    let text = metrics.render();
+    for line in [
+        "# TYPE hush_events_received_total counter",
+        "hush_events_received_total 0",
+        "# HELP hush_sink_delivered_total Events delivered, per sink.",
+        "# TYPE hush_sink_delivered_total counter",
+        "hush_sink_delivered_total{sink=\"local\"} 7",
+        "hush_sink_delivered_total{sink=\"posthog\"} 5",
+        "hush_sink_failed_total{sink=\"local\"} 0",
+        "hush_sink_failed_total{sink=\"posthog\"} 1",
+        "hush_sink_retries_total{sink=\"posthog\"} 1",
+        "hush_sink_dropped_total{sink=\"posthog\",reason=\"posthog_event_too_large\"} 2",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+}
+
+/// The counts of `collector/src/metrics/exposition.txt`, which is what `render` wrote for
+/// them before the registry came from prometheus-client.
+fn scenario() -> Metrics {
+    let metrics = Metrics::default();
+    metrics.received.fetch_add(3, Ordering::Relaxed);
+    metrics.accepted.fetch_add(1, Ordering::Relaxed);
+    metrics.dropped("unknown_event", 1);
+    metrics.dropped("chat_response", 1);
+    metrics.dropped("queue_full", 0);
+    let redactions = BTreeMap::from([("email".to_string(), 2), ("api_key".to_string(), 1)]);
+    metrics.redacted(&redactions);
+    metrics.request(200, Duration::from_micros(1500));
+    metrics.request(404, Duration::from_millis(30));
+    metrics.request(200, Duration::from_secs(2));
+    metrics.sink_delivered("posthog", 5);
+    metrics.sink_failed("posthog");
+    metrics.sink_retry("posthog");
+    metrics.sink_dropped("posthog", "posthog_event_too_large", 2);
+    metrics.sink_delivered("local", 7);
+    let depth = BTreeMap::from([("local".to_string(), 0), ("posthog".to_string(), 3)]);
+    metrics.set_queue(4096, depth);
+    for _ in 0..3 {
+        metrics.connection_opened();
+    }
+    metrics.connection_closed();
+    metrics.connection_refused();
+    metrics.connection_timed_out(ConnectionTimeout::Header);
+    metrics.connection_timed_out(ConnectionTimeout::Idle);
+    metrics.connection_timed_out(ConnectionTimeout::Idle);
+    metrics
+}
+
+/// Dashboards query these names, labels and `le` bounds: the exposition is byte for byte
+/// the hand-written one it replaced, series in label order.
+#[test]
+fn render_writes_the_exposition_dashboards_query() {
+    let text = scenario().render();
+    assert_eq!(text, include_str!("exposition.txt"));
+}
+
+/// Every metric is listed, with its type, before anything is counted; and the timeout
+/// phases show at zero (tests and alerts read them from the start).
+#[test]
+fn a_new_registry_lists_every_metric() {
+    let text = Metrics::default().render();
+    let types: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "hush_events_received_total counter",
+            "hush_events_accepted_total counter",
+            "hush_events_dropped_total counter",
+            "hush_redactions_total counter",
+            "hush_http_requests_total counter",
+            "hush_queue_bytes gauge",
+            "hush_queue_depth gauge",
+            "hush_sink_delivered_total counter",
+            "hush_sink_failed_total counter",
+            "hush_sink_retries_total counter",
+            "hush_sink_dropped_total counter",
+            "hush_connections_open gauge",
+            "hush_connections_accepted_total counter",
+            "hush_connections_refused_total counter",
+            "hush_connections_timed_out_total counter",
+            "hush_request_duration_seconds histogram",
+        ]
+    );
+    for line in [
+        "hush_connections_timed_out_total{phase=\"header\"} 0",
+        "hush_connections_timed_out_total{phase=\"idle\"} 0",
+        "hush_request_duration_seconds_count 0",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+}
+
+/// A label value cannot break the exposition: quotes, backslashes and newlines are
+/// escaped by the library (the hand-written text wrote them raw).
+#[test]
+fn label_values_are_escaped() {
+    let metrics = Metrics::default();
+    metrics.dropped("a\"b\\c\nd", 1);
+    metrics.sink_delivered("odd\"sink", 1);
+    let text = metrics.render();
+    for line in [
+        r#"hush_events_dropped_total{reason="a\"b\\c\nd"} 1"#,
+        r#"hush_sink_delivered_total{sink="odd\"sink"} 1"#,
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    assert!(
+        text.lines()
+            .all(|l| l.starts_with("# ") || l.starts_with("hush_")),
+        "a broken line in\n{text}"
+    );
+}
+
+#[test]
+fn counts_read_back() {
+    let metrics = scenario();
+    assert_eq!(
+        metrics.sink("posthog"),
+        SinkCounters {
+            delivered: 5,
+            failed: 1,
+            retries: 1,
+            dropped: BTreeMap::from([("posthog_event_too_large".to_string(), 2)]),
+        }
+    );
+    assert_eq!(metrics.sink("local").delivered, 7);
+    assert_eq!(metrics.sink("nowhere"), SinkCounters::default());
+    assert_eq!(
+        metrics.drops(),
+        BTreeMap::from([
+            ("chat_response".to_string(), 1),
+            ("unknown_event".to_string(), 1)
+        ]),
+        "a drop of zero events is not listed"
+    );
+    assert_eq!(metrics.connections_open(), 2);
+    assert_eq!(metrics.received.fetch_add(2, Ordering::Relaxed), 3);
+    assert_eq!(metrics.received.load(Ordering::Relaxed), 5);
+}
