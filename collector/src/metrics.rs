@@ -21,7 +21,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 /// Upper bounds of the request latency histogram, in seconds.
@@ -70,23 +70,19 @@ pub struct Metrics {
     registry: Registry,
 }
 
-/// A counter that call sites bump like the `AtomicU64` it replaced.
-///
-/// [`AtomicCounter::fetch_add`] keeps `AtomicU64`'s signature, so callers
-/// (`metrics.received.fetch_add(n, Ordering::Relaxed)`) did not change. The count is a
-/// prometheus-client [`Counter`], which always adds with `Relaxed`; the ordering argument is
-/// not used.
+/// A counter of events (`hush_events_received`, `hush_events_accepted`), kept by a
+/// prometheus-client [`Counter`].
 #[derive(Debug, Default)]
 pub struct AtomicCounter(Counter);
 
 impl AtomicCounter {
-    /// Adds `n` and returns the count before, as [`AtomicU64::fetch_add`] does.
-    pub fn fetch_add(&self, n: u64, _order: Ordering) -> u64 {
-        self.0.inc_by(n)
+    /// Adds `n`.
+    pub fn add(&self, n: u64) {
+        self.0.inc_by(n);
     }
 
     /// The count now.
-    pub fn load(&self, _order: Ordering) -> u64 {
+    pub fn get(&self) -> u64 {
         self.0.get()
     }
 }

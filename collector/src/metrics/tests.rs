@@ -32,8 +32,8 @@ fn render_lists_per_sink_counters_in_prometheus_text() {
 /// them before the registry came from prometheus-client.
 fn scenario() -> Metrics {
     let metrics = Metrics::default();
-    metrics.received.fetch_add(3, Ordering::Relaxed);
-    metrics.accepted.fetch_add(1, Ordering::Relaxed);
+    metrics.received.add(3);
+    metrics.accepted.add(1);
     metrics.dropped("unknown_event", 1);
     metrics.dropped("chat_response", 1);
     metrics.dropped("queue_full", 0);
@@ -157,6 +157,6 @@ fn counts_read_back() {
         "a drop of zero events is not listed"
     );
     assert_eq!(metrics.connections_open(), 2);
-    assert_eq!(metrics.received.fetch_add(2, Ordering::Relaxed), 3);
-    assert_eq!(metrics.received.load(Ordering::Relaxed), 5);
+    metrics.received.add(2);
+    assert_eq!(metrics.received.get(), 5);
 }

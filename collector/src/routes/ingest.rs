@@ -29,7 +29,6 @@ use axum::http::{header, HeaderMap};
 use axum::Json;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Bodies larger than this (and every compressed or form body) are handled on the blocking
@@ -124,10 +123,7 @@ pub async fn ingest(
                 }
             })?;
     }
-    state
-        .metrics
-        .accepted
-        .fetch_add(accepted as u64, Ordering::Relaxed);
+    state.metrics.accepted.add(accepted as u64);
     for (reason, n) in &dropped {
         state.metrics.dropped(reason.as_str(), *n);
     }
@@ -214,10 +210,7 @@ fn process_body(
 }
 
 fn count_received(state: &AppState, n: usize) {
-    state
-        .metrics
-        .received
-        .fetch_add(n as u64, Ordering::Relaxed);
+    state.metrics.received.add(n as u64);
 }
 
 /// Reads the body into one buffer of at most `max` bytes, sized from `Content-Length` when
