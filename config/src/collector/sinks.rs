@@ -72,3 +72,11 @@ fn default_ch_batch() -> usize {
 fn default_flush_ms() -> u64 {
     1000
 }
+
+impl super::CollectorConfig {
+    /// Whether any sink section is switched on (accepted events must go somewhere). The
+    /// config crate's one list of sink sections, beside their types.
+    pub(crate) fn any_sink(&self) -> bool {
+        self.local.enabled || self.posthog.is_some() || self.clickhouse.is_some()
+    }
+}

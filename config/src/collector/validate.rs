@@ -38,7 +38,7 @@ impl CollectorConfig {
                 });
             }
         }
-        if !self.local.enabled && self.posthog.is_none() && self.clickhouse.is_none() {
+        if !self.any_sink() {
             return Err(ConfigError::Invalid {
                 key: "local.enabled".into(),
                 source_name: source_of(figment, &["local", "enabled"]),
