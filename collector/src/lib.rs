@@ -5,6 +5,7 @@
 //! acknowledged only once it is on disk. `hush-collector scrub` runs the
 //! same pipeline over JSON Lines.
 
+pub mod dev_tenant;
 pub mod drop_reason;
 pub mod erasures;
 pub mod listener;

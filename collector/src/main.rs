@@ -21,6 +21,9 @@ enum Command {
         /// A TOML config file; `HUSH_*` environment variables override it.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// `text` (colours only on a terminal) or `json` (one object per line).
+        #[arg(long, value_enum, default_value_t)]
+        log_format: cli::serve::LogFormat,
     },
     /// Reads PostHog-shaped events as JSON Lines on stdin, writes the survivors scrubbed and
     /// hashed on stdout, and a summary on stderr.
@@ -56,7 +59,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { config } => cli::serve::serve(config),
+        Command::Serve { config, log_format } => cli::serve::serve(config, log_format),
         Command::Scrub { config } => cli::scrub::scrub(config),
         Command::CheckConfig { config } => cli::check_config::check_config(config),
         Command::Erase {

@@ -20,7 +20,7 @@ mod secret;
 pub use catalogue::EventClass;
 pub use collector::{
     AdminConfig, ClickHouseConfig, CollectorConfig, LimitsConfig, LocalSinkConfig, PostHogConfig,
-    QueueConfig, ScrubAction, ScrubConfig, ScrubRuleConfig, TenantConfig,
+    Preset, QueueConfig, ScrubAction, ScrubConfig, ScrubRuleConfig, TenantConfig,
 };
 pub use error::ConfigError;
 pub use policy::{Policy, PolicyConfig};

@@ -81,8 +81,31 @@ fn unknown_key_names_key_and_file() {
         &[],
     );
     assert!(msg.contains("posthog.hots"), "{msg}");
-    let msg = err("", &[("HUSH_LISTN", "127.0.0.1:1")]);
-    assert!(msg.contains("listn") && msg.contains("HUSH_LISTN"), "{msg}");
+}
+
+#[test]
+fn a_stray_hush_variable_is_a_warning_naming_it_and_a_typo_in_the_file_an_error() {
+    let config = load(
+        "listen = \"127.0.0.1:1\"\n",
+        &[
+            ("HUSH_LISTN", "127.0.0.1:2"),
+            ("HUSH_BIN", "/usr/local/bin/hush"),
+            ("HUSH_POSTHOG__HOTS", "x"),
+            ("HUSH_QUEUE__MAX_BYTES", "4096"),
+        ],
+    )
+    .unwrap();
+    // The real settings still apply; each stray variable is named once.
+    assert_eq!(config.queue.max_bytes, 4096);
+    assert_eq!(config.listen.port(), 1);
+    let warnings = config.warnings.join("\n");
+    for name in ["HUSH_LISTN", "HUSH_BIN", "HUSH_POSTHOG__HOTS"] {
+        assert_eq!(warnings.matches(name).count(), 1, "{warnings}");
+    }
+    assert_eq!(config.warnings.len(), 3, "{warnings}");
+    // A wrong type in a real setting from the environment is still an error.
+    let msg = err("", &[("HUSH_QUEUE__MAX_BYTES", "lots")]);
+    assert!(msg.contains("HUSH_QUEUE__MAX_BYTES"), "{msg}");
 }
 
 #[test]

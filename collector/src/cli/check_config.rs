@@ -9,6 +9,9 @@ use std::process::ExitCode;
 pub fn check_config(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     match CollectorConfig::load(config.as_deref()) {
         Ok(config) => {
+            for warning in &config.warnings {
+                eprintln!("hush-collector: warning: {warning}");
+            }
             // Secret's Serialize prints "[redacted]".
             println!("{}", serde_json::to_string_pretty(&config)?);
             Ok(ExitCode::SUCCESS)

@@ -2,19 +2,45 @@
 
 use super::load;
 use anyhow::Context as _;
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Runs the collector with `config` (or the embedded default).
-pub fn serve(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let config = load(config)?;
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Plain text; colours only when stderr is a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Runs the collector with `config` (or the embedded default). With no tenant configured,
+/// it makes (once) and announces a local dev tenant.
+pub fn serve(config: Option<PathBuf>, log_format: LogFormat) -> anyhow::Result<ExitCode> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+    let mut config = load(config)?;
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    if config.tenants.is_empty() {
+        let tenant = hush_collector::dev_tenant::ensure(&config.data_dir)
+            .context("making the local dev tenant")?;
+        eprint!(
+            "{}",
+            hush_collector::dev_tenant::banner(&tenant, config.listen, &config.data_dir)
+        );
+        config.tenants.push(tenant);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

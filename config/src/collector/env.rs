@@ -10,10 +10,32 @@ const SDK_ENV_KEYS: &[&str] = &["telemetry_level", "telemetry_debug", "config"];
 /// One `HUSH_*` variable as a figment provider, so errors and
 /// [`source_of`](super::figment_errors::source_of) can name the exact variable a value came
 /// from.
+#[derive(Clone)]
 pub(super) struct EnvVar {
     name: String,
     key: String,
     value: String,
+}
+
+impl EnvVar {
+    /// The variable's name (`HUSH_LISTEN`).
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The `HUSH_*` variables an extraction error says are unknown keys.
+pub(super) fn unknown_env_vars(error: &figment::Error) -> Vec<String> {
+    const PREFIX: &str = "environment variable ";
+    error
+        .clone()
+        .into_iter()
+        .filter(|e| matches!(e.kind, figment::error::Kind::UnknownField(..)))
+        .filter_map(|e| {
+            let source = e.metadata.as_ref()?.name.strip_prefix(PREFIX)?.to_owned();
+            Some(source)
+        })
+        .collect()
 }
 
 impl Provider for EnvVar {

@@ -18,10 +18,10 @@ pub use limits::LimitsConfig;
 pub use queue::QueueConfig;
 pub use scrub::{ScrubAction, ScrubConfig, ScrubRuleConfig};
 pub use sinks::{ClickHouseConfig, LocalSinkConfig, PostHogConfig};
-pub use tenant::{TenantConfig, MIN_HASH_KEY_BYTES};
+pub use tenant::{Preset, TenantConfig, MIN_HASH_KEY_BYTES};
 
 use crate::{ConfigError, PolicyConfig};
-use env::env_providers;
+use env::{env_providers, unknown_env_vars};
 use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use figment_errors::describe;
@@ -55,6 +55,11 @@ pub struct CollectorConfig {
     pub policy: PolicyConfig,
     /// Custom scrubbing rules, on top of the built-in detectors.
     pub scrub: ScrubConfig,
+    /// What loading ignored and the operator should hear about: `HUSH_*` environment
+    /// variables that are not collector settings (a script's `HUSH_BIN`, say). Not a
+    /// setting itself.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 impl Default for CollectorConfig {
@@ -71,6 +76,7 @@ impl Default for CollectorConfig {
             admin: AdminConfig::default(),
             policy: PolicyConfig::default(),
             scrub: ScrubConfig::default(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -96,21 +102,46 @@ impl CollectorConfig {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(CollectorConfig::default()));
         if let Some(path) = file {
             // figment treats a missing file as empty; a named file that is missing is an error.
             std::fs::metadata(path).map_err(|e| ConfigError::File {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
-            figment = figment.merge(Toml::file_exact(path));
         }
-        for var in env_providers(env) {
-            figment = figment.merge(var);
+        let mut vars = env_providers(env);
+        let mut warnings = Vec::new();
+        // A `HUSH_*` variable that names no setting is set aside with a warning (scripts set
+        // their own `HUSH_*` variables); an unknown key in the file stays an error. Serde
+        // stops at the first unknown key, so each pass sets aside at most one variable.
+        loop {
+            let mut figment = Figment::from(Serialized::defaults(CollectorConfig::default()));
+            if let Some(path) = file {
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            for var in &vars {
+                figment = figment.merge(var.clone());
+            }
+            match figment.extract::<CollectorConfig>() {
+                Ok(mut config) => {
+                    config.validate(&figment)?;
+                    config.warnings = warnings;
+                    return Ok(config);
+                }
+                Err(e) => {
+                    let stray = unknown_env_vars(&e);
+                    if stray.is_empty() {
+                        return Err(describe(&e));
+                    }
+                    vars.retain(|v| !stray.contains(&v.name().to_owned()));
+                    warnings.extend(stray.into_iter().map(|name| {
+                        format!(
+                            "ignoring environment variable {name}: it is not a collector setting"
+                        )
+                    }));
+                }
+            }
         }
-        let config: CollectorConfig = figment.extract().map_err(|e| describe(&e))?;
-        config.validate(&figment)?;
-        Ok(config)
     }
 
     /// The tenant whose project key is `api_key`, if any.

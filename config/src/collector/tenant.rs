@@ -19,4 +19,22 @@ pub struct TenantConfig {
     /// Additions to the event policy for this tenant only.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// Ready-made policy additions: `["web"]` forwards posthog-js's page events with a
+    /// fixed property allowlist (see the README). Default none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub presets: Vec<Preset>,
+    /// Web origins (`https://app.example.com`) whose pages may send events with this
+    /// project key; a browser on any other origin is refused. Default: any origin, as
+    /// PostHog allows for public project keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+/// A ready-made addition to a tenant's event policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// posthog-js's `$pageview`, `$pageleave`, `$exception` and `$web_vitals`, with only
+    /// the page, browser, device, library and campaign properties.
+    Web,
 }
