@@ -15,6 +15,8 @@ pub enum DropReason {
     NotOptedIn,
     /// The pipeline: the scrubbed event could not be written as a record.
     Unserializable,
+    /// Ingest: a session recording (`/s/`), which hush never keeps; counted per request.
+    SessionRecording,
     /// Ingest: the tenant was over its rate limit.
     RateLimited,
     /// Ingest: the queue (or the tenant's share of it) was full.
@@ -60,6 +62,7 @@ impl DropReason {
             DropReason::UnknownEvent => "unknown_event",
             DropReason::NotOptedIn => "not_opted_in",
             DropReason::Unserializable => "unserializable",
+            DropReason::SessionRecording => "session_recording",
             DropReason::RateLimited => "rate_limited",
             DropReason::QueueFull => "queue_full",
             DropReason::QueueUnavailable => "queue_unavailable",
@@ -92,6 +95,7 @@ mod tests {
             DropReason::UnknownEvent,
             DropReason::NotOptedIn,
             DropReason::Unserializable,
+            DropReason::SessionRecording,
             DropReason::RateLimited,
             DropReason::QueueFull,
             DropReason::QueueUnavailable,

@@ -44,6 +44,8 @@ pub struct Metrics {
     redactions: Labelled<KindLabel, Counter>,
     /// Requests answered, by status code.
     requests: Labelled<StatusLabel, Counter>,
+    /// Requests answered, by route (the route's template, or `unmatched`).
+    routes: Labelled<RouteLabel, Counter>,
     /// Bytes of the queue on disk, refreshed by whoever reads the queue's stats.
     queue_bytes: CountGauge,
     /// Events not yet delivered, per sink, refreshed with `queue_bytes`.
@@ -143,6 +145,13 @@ struct StatusLabel {
     status: u16,
 }
 
+/// `route="…"`: a route's template (`/array/{token}/config`, never the token itself), or
+/// `unmatched`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct RouteLabel {
+    route: String,
+}
+
 /// `sink="…"`: a sink's name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
 struct SinkLabel {
@@ -178,6 +187,7 @@ impl Default for Metrics {
             dropped: Labelled::default(),
             redactions: Labelled::default(),
             requests: Labelled::default(),
+            routes: Labelled::default(),
             queue_bytes: CountGauge::default(),
             queue_depth: Labelled::default(),
             sink_delivered: Labelled::default(),
@@ -231,6 +241,11 @@ impl Metrics {
             "hush_http_requests",
             "Requests answered, by status",
             self.requests.clone(),
+        );
+        r.register(
+            "hush_http_route_requests",
+            "Requests answered, by route",
+            self.routes.clone(),
         );
         r.register(
             "hush_queue_bytes",
@@ -309,8 +324,13 @@ impl Metrics {
     }
 
     /// Records one answered request.
-    pub fn request(&self, status: u16, elapsed: Duration) {
+    pub fn request(&self, route: &str, status: u16, elapsed: Duration) {
         self.requests.get_or_create(StatusLabel { status }).inc();
+        self.routes
+            .get_or_create(RouteLabel {
+                route: route.to_owned(),
+            })
+            .inc();
         self.latency.observe(elapsed.as_secs_f64());
     }
 

@@ -39,9 +39,9 @@ fn scenario() -> Metrics {
     metrics.dropped("queue_full", 0);
     let redactions = BTreeMap::from([("email".to_string(), 2), ("api_key".to_string(), 1)]);
     metrics.redacted(&redactions);
-    metrics.request(200, Duration::from_micros(1500));
-    metrics.request(404, Duration::from_millis(30));
-    metrics.request(200, Duration::from_secs(2));
+    metrics.request("/batch/", 200, Duration::from_micros(1500));
+    metrics.request("unmatched", 404, Duration::from_millis(30));
+    metrics.request("/batch/", 200, Duration::from_secs(2));
     metrics.sink_delivered("posthog", 5);
     metrics.sink_failed("posthog");
     metrics.sink_retry("posthog");
@@ -85,6 +85,7 @@ fn a_new_registry_lists_every_metric() {
             "hush_events_dropped_total counter",
             "hush_redactions_total counter",
             "hush_http_requests_total counter",
+            "hush_http_route_requests_total counter",
             "hush_queue_bytes gauge",
             "hush_queue_depth gauge",
             "hush_sink_delivered_total counter",

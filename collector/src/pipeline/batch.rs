@@ -17,6 +17,8 @@ pub struct ProcessedBatch {
     /// One queue record (a JSON [`StoredEvent`](crate::stored_event::StoredEvent)) per forwarded
     /// event, in order.
     pub records: Vec<Bytes>,
+    /// The uuid of each record, in the same order.
+    pub uuids: Vec<uuid::Uuid>,
     /// Events not forwarded, by reason.
     pub dropped: BTreeMap<DropReason, u64>,
     /// Redactions by kind, over every forwarded event.
@@ -75,7 +77,10 @@ impl Pipeline {
                     // does not carry a doubled buffer's slack into the queue.
                     let mut bytes = Vec::with_capacity(raw.get().len() + RECORD_OVERHEAD);
                     match serde_json::to_writer(&mut bytes, &stored) {
-                        Ok(()) => out.records.push(Bytes::from(bytes)),
+                        Ok(()) => {
+                            out.records.push(Bytes::from(bytes));
+                            out.uuids.push(stored.uuid);
+                        }
                         Err(_) => *out.dropped.entry(DropReason::Unserializable).or_default() += 1,
                     }
                 }

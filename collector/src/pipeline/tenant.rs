@@ -1,8 +1,8 @@
 //! Tenants: a project key selects the policy and the hashing keys.
 
 use super::IdHasher;
-use hush_config::{CollectorConfig, Policy, PolicyConfig};
-use std::collections::HashMap;
+use hush_config::{CollectorConfig, Policy, PolicyConfig, Preset, TenantConfig};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// One tenant's effective settings.
@@ -15,6 +15,10 @@ pub struct Tenant {
     pub hasher: IdHasher,
     /// Key for the scrubber's hash action, derived from the tenant's secret.
     pub scrub_key: [u8; 32],
+    /// The `web` preset: posthog-js's page events with the web property allowlist.
+    pub web: bool,
+    /// Web origins allowed to send with this key (normalised); `None`: any.
+    pub allowed_origins: Option<HashSet<String>>,
 }
 
 impl Tenant {
@@ -24,8 +28,36 @@ impl Tenant {
             policy,
             hasher: IdHasher::new(secret),
             scrub_key: blake3::derive_key("hush-collector 2026 scrub hash v1", secret),
+            web: false,
+            allowed_origins: None,
         }
     }
+
+    fn from_config(config: &TenantConfig, base: &Policy) -> Self {
+        let mut tenant = Tenant::new(
+            &config.name,
+            config.hash_key.expose().as_bytes(),
+            base.extended(&config.policy),
+        );
+        tenant.web = config.presets.contains(&Preset::Web);
+        tenant.allowed_origins = config
+            .allowed_origins
+            .as_ref()
+            .map(|list| list.iter().map(|o| normalise_origin(o)).collect());
+        tenant
+    }
+
+    /// Whether a page on `origin` (an `Origin` header) may send with this tenant's key.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins
+            .as_ref()
+            .is_none_or(|list| list.contains(&normalise_origin(origin)))
+    }
+}
+
+/// An origin as compared: lower case, without a trailing `/`.
+pub fn normalise_origin(origin: &str) -> String {
+    origin.trim().trim_end_matches('/').to_ascii_lowercase()
 }
 
 /// All tenants, by project key.
@@ -43,11 +75,7 @@ impl Tenants {
             .tenants
             .iter()
             .map(|t| {
-                let tenant = Tenant::new(
-                    &t.name,
-                    t.hash_key.expose().as_bytes(),
-                    base.extended(&t.policy),
-                );
+                let tenant = Tenant::from_config(t, &base);
                 (t.api_key.expose().to_string(), Arc::new(tenant))
             })
             .collect();
@@ -102,5 +130,11 @@ impl Tenants {
     /// Whether no tenant is configured.
     pub fn is_empty(&self) -> bool {
         self.by_key.is_empty()
+    }
+
+    /// Whether some tenant lets a page on `origin` send: what a CORS answer may say before
+    /// the request names its tenant (a preflight, or an error before the key is read).
+    pub fn some_allow_origin(&self, origin: &str) -> bool {
+        self.by_key.values().any(|t| t.allows_origin(origin))
     }
 }

@@ -16,9 +16,11 @@
 //! records, and one event at a time.
 
 use super::budget::Budget;
+use super::cors::OriginVerdict;
 use super::decode::{decode_body, Compression};
 use super::envelope::Envelope;
 use super::error::ApiError;
+use super::recent::Claim;
 use super::state::AppState;
 use crate::drop_reason::DropReason;
 use crate::pipeline::{now, BatchError, ProcessedBatch, Tenant};
@@ -26,22 +28,96 @@ use crate::queue::QueueError;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
+use bytes::Bytes;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// Bodies larger than this (and every compressed or form body) are handled on the blocking
 /// pool, off the I/O threads.
 const INLINE_BODY_BYTES: usize = 64 * 1024;
 
-/// The ingest handler.
+/// The capture handler (`/batch/`, `/capture/`, `/e/`, `/i/v0/e/`): `{"status": 1}`.
 pub async fn ingest(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Response {
+    let (verdict, result) = accept(&state, &headers, query, body, None).await;
+    respond(verdict, result.map(|()| json!({"status": 1})))
+}
+
+/// posthog-node's v1 capture (`POST /i/v1/analytics/events`): the key comes as
+/// `Authorization: Bearer`, the body is `{"created_at", "batch"}`, and the answer lists
+/// per-event results — none, which the client reads as every event accepted.
+pub async fn ingest_v1(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Body,
+) -> Response {
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|k| k.trim().to_owned());
+    let (verdict, result) = accept(&state, &headers, query, body, key).await;
+    respond(verdict, result.map(|()| json!({"results": {}})))
+}
+
+/// The answer, carrying ingest's origin verdict for the CORS layer.
+fn respond(verdict: Option<OriginVerdict>, result: Result<Value, ApiError>) -> Response {
+    let mut response = result.map(Json).into_response();
+    if let Some(verdict) = verdict {
+        response.extensions_mut().insert(verdict);
+    }
+    response
+}
+
+/// Reads, checks, runs the pipeline and queues one request's events (see the module docs),
+/// with `header_key` as the project key when the body names none. Returns the origin
+/// verdict for the tenant the request named, once known.
+async fn accept(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    query: Option<String>,
+    body: Body,
+    header_key: Option<String>,
+) -> (Option<OriginVerdict>, Result<(), ApiError>) {
+    let processed = match read_and_process(state, headers, query, body, header_key).await {
+        Ok(processed) => processed,
+        Err(e) => return (None, Err(e)),
+    };
+    let Some(processed) = processed else {
+        return (None, Ok(()));
+    };
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let verdict = origin.map(|o| OriginVerdict(processed.tenant.allows_origin(o)));
+    if verdict == Some(OriginVerdict(false)) {
+        let refused = ApiError::Forbidden {
+            code: "origin_not_allowed",
+            detail: "this project does not accept events from this web origin (allowed_origins)"
+                .into(),
+        };
+        return (verdict, Err(refused));
+    }
+    (verdict, queue(state, processed).await)
+}
+
+async fn read_and_process(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    query: Option<String>,
+    body: Body,
+    header_key: Option<String>,
+) -> Result<Option<Processed>, ApiError> {
     let limits = &state.limits;
     let announced = headers
         .get(header::CONTENT_LENGTH)
@@ -57,71 +133,68 @@ pub async fn ingest(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let inline = raw.len() <= INLINE_BODY_BYTES && compression == Compression::None && !is_form;
-    let processed = if inline {
-        let processed = process_body(&state, &raw, is_form, compression);
-        drop(raw);
-        processed?
+    if inline {
+        process_body(state, &raw, is_form, compression, header_key.as_deref())
     } else {
         let state2 = state.clone();
-        tokio::task::spawn_blocking(move || process_body(&state2, &raw, is_form, compression))
-            .await
-            .map_err(|_| ApiError::Internal)??
-    };
-    let Some(Processed {
+        tokio::task::spawn_blocking(move || {
+            process_body(&state2, &raw, is_form, compression, header_key.as_deref())
+        })
+        .await
+        .map_err(|_| ApiError::Internal)?
+    }
+}
+
+/// A request's events after the pipeline, not yet queued.
+struct Processed {
+    tenant: Arc<Tenant>,
+    received: usize,
+    batch: ProcessedBatch,
+}
+
+/// Queues the events not seen before (by uuid), counting what was dropped on the way.
+async fn queue(state: &AppState, processed: Processed) -> Result<(), ApiError> {
+    let Processed {
         tenant,
         received,
         batch:
             ProcessedBatch {
                 records,
-                dropped,
+                uuids,
+                mut dropped,
                 redactions,
             },
-    }) = processed
-    else {
-        return Ok(Json(json!({"status": 1})));
-    };
+    } = processed;
+    let claims = state.recent.claim(&tenant.name, &uuids);
+    let new: Vec<Uuid> = uuids
+        .iter()
+        .zip(&claims)
+        .filter(|(_, c)| **c == Claim::New)
+        .map(|(u, _)| *u)
+        .collect();
+    if claims.contains(&Claim::InFlight) {
+        // Another request is queueing some of these right now: its outcome decides.
+        state.recent.settle(&tenant.name, &new, false);
+        return Err(ApiError::Unavailable {
+            code: "duplicate_in_flight",
+            detail: "some of these events are being stored by another request; retry".into(),
+        });
+    }
+    let duplicates = claims.iter().filter(|c| **c == Claim::Done).count() as u64;
+    if duplicates > 0 {
+        *dropped.entry(DropReason::Duplicate).or_default() += duplicates;
+    }
+    let records: Vec<Bytes> = records
+        .into_iter()
+        .zip(&claims)
+        .filter(|(_, c)| **c == Claim::New)
+        .map(|(r, _)| r)
+        .collect();
     let accepted = records.len();
     if !records.is_empty() {
-        state
-            .queue
-            .append_as(&tenant.name, records)
-            .await
-            .map_err(|e| match e {
-                QueueError::Full => {
-                    state
-                        .metrics
-                        .dropped(DropReason::QueueFull.as_str(), accepted as u64);
-                    ApiError::Unavailable {
-                        code: "queue_full",
-                        detail: "the collector's queue is full; retry later".into(),
-                    }
-                }
-                QueueError::ShareFull => {
-                    state
-                        .metrics
-                        .dropped(DropReason::QueueFull.as_str(), accepted as u64);
-                    ApiError::Unavailable {
-                        code: "queue_full",
-                        detail: "this project's share of the collector's queue is full; \
-                                 retry later"
-                            .into(),
-                    }
-                }
-                QueueError::Unavailable { .. } | QueueError::Closed => {
-                    // Logged once by the queue; nothing of the batch was stored.
-                    state
-                        .metrics
-                        .dropped(DropReason::QueueUnavailable.as_str(), accepted as u64);
-                    ApiError::Unavailable {
-                        code: "queue_unavailable",
-                        detail: "the collector cannot store events right now; retry later".into(),
-                    }
-                }
-                other => {
-                    tracing::error!(error = %other, "queue append failed");
-                    ApiError::Internal
-                }
-            })?;
+        let appended = state.queue.append_as(&tenant.name, records).await;
+        state.recent.settle(&tenant.name, &new, appended.is_ok());
+        appended.map_err(|e| queue_error(state, e, accepted))?;
     }
     state.metrics.accepted.add(accepted as u64);
     for (reason, n) in &dropped {
@@ -135,23 +208,49 @@ pub async fn ingest(
         dropped = received - accepted,
         "ingested"
     );
-    Ok(Json(json!({"status": 1})))
+    Ok(())
 }
 
-/// A request's events after the pipeline, not yet queued.
-struct Processed {
-    tenant: Arc<Tenant>,
-    received: usize,
-    batch: ProcessedBatch,
+/// The answer to a failed append (nothing of the batch was stored).
+fn queue_error(state: &AppState, error: QueueError, accepted: usize) -> ApiError {
+    match error {
+        QueueError::Full | QueueError::ShareFull => {
+            state
+                .metrics
+                .dropped(DropReason::QueueFull.as_str(), accepted as u64);
+            let detail = if matches!(error, QueueError::ShareFull) {
+                "this project's share of the collector's queue is full; retry later"
+            } else {
+                "the collector's queue is full; retry later"
+            };
+            ApiError::Unavailable {
+                code: "queue_full",
+                detail: detail.into(),
+            }
+        }
+        QueueError::Unavailable { .. } | QueueError::Closed => {
+            // Logged once by the queue.
+            state
+                .metrics
+                .dropped(DropReason::QueueUnavailable.as_str(), accepted as u64);
+            ApiError::Unavailable {
+                code: "queue_unavailable",
+                detail: "the collector cannot store events right now; retry later".into(),
+            }
+        }
+        other => {
+            tracing::error!(error = %other, "queue append failed");
+            ApiError::Internal
+        }
+    }
 }
 
-/// Steps 1–5 of the module docs, for one body; `None` for an empty batch. Counts the events
-/// as received once they all passed (or when the rate limit refuses them).
 fn process_body(
     state: &AppState,
     raw: &[u8],
     is_form: bool,
     compression: Compression,
+    header_key: Option<&str>,
 ) -> Result<Option<Processed>, ApiError> {
     let limits = &state.limits;
     let bytes = decode_body(raw, is_form, compression, limits)?;
@@ -178,7 +277,7 @@ fn process_body(
     }
     let tenant = match body_tenant {
         Some(tenant) => tenant,
-        None => resolve_tenant(state, key.as_deref())?,
+        None => resolve_tenant(state, key.as_deref().or(header_key))?,
     };
     let received = envelope.events.len();
     if let Err(retry_after_secs) = state.rate.take(&tenant.name, received as u64) {

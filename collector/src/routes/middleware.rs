@@ -11,7 +11,7 @@
 
 use super::error::ApiError;
 use super::state::AppState;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -59,11 +59,18 @@ pub async fn request_context(
         .filter(|v| acceptable(&state, v))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // The matched route's template (`/array/{token}/config`, never the token), else one of
+    // the fixed paths, else `unmatched`.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| route_label(request.uri().path()).to_owned());
     let span = tracing::info_span!(
         "request",
         request_id = %id,
         method = %request.method(),
-        route = %route_label(request.uri().path())
+        route = %route
     );
     let timeout = state.request_timeout;
     let mut response = async move {
@@ -93,7 +100,7 @@ pub async fn request_context(
             );
         }
     });
-    state.metrics.request(status, started.elapsed());
+    state.metrics.request(&route, status, started.elapsed());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }

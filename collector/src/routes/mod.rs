@@ -2,6 +2,8 @@
 
 mod admin;
 mod budget;
+mod clients;
+mod cors;
 mod decode;
 mod envelope;
 pub mod error;
@@ -9,10 +11,12 @@ mod ingest;
 mod middleware;
 mod ops;
 mod rate;
+mod recent;
 mod state;
 
 pub use admin::{Listener, OpsAccess};
 pub use budget::Budget;
+pub use cors::OriginVerdict;
 pub use decode::{decode_body, Compression};
 pub use envelope::Envelope;
 pub use error::ApiError;
@@ -36,6 +40,9 @@ pub const INGEST_PATHS: [&str; 8] = [
     "/i/v0/e/",
 ];
 
+/// posthog-node's v1 capture path.
+pub const INGEST_V1_PATHS: [&str; 2] = ["/i/v1/analytics/events", "/i/v1/analytics/events/"];
+
 /// The operations paths, on every listener.
 pub const OPS_PATHS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
@@ -55,6 +62,18 @@ pub fn app(state: Arc<AppState>, listener: Listener) -> Router {
         for path in INGEST_PATHS {
             app = app.route(path, post(ingest::ingest));
         }
+        for path in INGEST_V1_PATHS {
+            app = app.route(path, post(ingest::ingest_v1));
+        }
+        app = app
+            .route("/array/{token}/config", get(clients::config_json))
+            .route("/array/{token}/{script}", get(clients::config_js))
+            .route("/flags", get(clients::flags).post(clients::flags))
+            .route("/flags/", get(clients::flags).post(clients::flags))
+            .route("/decide", get(clients::decide).post(clients::decide))
+            .route("/decide/", get(clients::decide).post(clients::decide))
+            .route("/s", post(clients::recording))
+            .route("/s/", post(clients::recording));
     }
     app.route("/healthz", get(ops::healthz))
         .route("/readyz", get(admin::readyz))
@@ -63,6 +82,10 @@ pub fn app(state: Arc<AppState>, listener: Listener) -> Router {
         // Ingest enforces its own limit while reading, with a JSON 413.
         .layer(DefaultBodyLimit::disable())
         .layer(Extension(listener))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cors::cors,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::request_context,

@@ -1,5 +1,6 @@
 //! What every request handler shares.
 
+use super::recent::RecentUuids;
 use super::{OpsAccess, RateLimiter};
 use crate::metrics::Metrics;
 use crate::pipeline::{Pipeline, Tenants};
@@ -30,6 +31,8 @@ pub struct AppState {
     /// Who may read `/metrics` and the details of `/readyz`; nobody but the admin listener
     /// until [`AppState::with_ops`] says otherwise.
     pub ops: OpsAccess,
+    /// Uuids accepted lately, so a retried event is queued once.
+    pub recent: RecentUuids,
     stopping: AtomicBool,
 }
 
@@ -53,6 +56,7 @@ impl AppState {
             limits,
             max_queue_bytes,
             ops: OpsAccess::default(),
+            recent: RecentUuids::default(),
             stopping: AtomicBool::new(false),
         }
     }

@@ -1,0 +1,355 @@
+//! What browsers and PostHog clients need besides capture, in process (`router().oneshot`):
+//! CORS for allowed and refused origins, remote config, flags, recordings, posthog-node's
+//! v1 capture, and ingest that stores a retried or beacon-posted event once.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use base64::Engine as _;
+use flate2::write::GzEncoder;
+use http_body_util::BodyExt;
+use hush_collector::{router, Collector};
+use hush_config::CollectorConfig;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+const KEY: &str = "phc_clients_test_key";
+const SECRET: &str = "clients-test-hash-key-0123456789abcdef-xyz";
+const PAGE: &str = "http://127.0.0.1:5173";
+
+struct Harness {
+    dir: TempDir,
+    app: Router,
+    collector: Collector,
+}
+
+async fn harness(tenant_extra: &str) -> Harness {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("hush.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "data_dir = \"{}\"\n[[tenants]]\nname = \"t\"\napi_key = \"{KEY}\"\nhash_key = \"{SECRET}\"\n{tenant_extra}\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let config = CollectorConfig::load_from(Some(&path), Vec::new()).unwrap();
+    let collector = Collector::start(&config).await.unwrap();
+    Harness {
+        app: router(collector.state.clone()),
+        collector,
+        dir,
+    }
+}
+
+async fn send(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, bytes.to_vec())
+}
+
+fn json_of(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap_or(Value::Null)
+}
+
+fn event(uuid: &str) -> Value {
+    json!({
+        "event": "setup_completed", "distinct_id": "machine-1", "uuid": uuid,
+        "properties": {"$telemetry_level": "basic"}
+    })
+}
+
+fn batch(uuid: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({"api_key": KEY, "batch": [event(uuid)]})).unwrap()
+}
+
+fn post_from(path: &str, origin: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post(path)
+        .header(header::ORIGIN, origin)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn preflight(path: &str, origin: &str) -> Request<Body> {
+    Request::options(path)
+        .header(header::ORIGIN, origin)
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn allow_origin(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// Every stored line of the local sink, once it holds at least `n`.
+async fn stored(h: &Harness, n: usize) -> Vec<Value> {
+    let dir = h.dir.path().join("data/events");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let lines: Vec<Value> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flat_map(|e| {
+                let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+                text.lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect::<Vec<Value>>()
+            })
+            .collect();
+        if lines.len() >= n || Instant::now() > deadline {
+            return lines;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn any_origin_by_default_preflights_and_answers_carry_cors_errors_included() {
+    let h = harness("").await;
+    let (status, headers, _) = send(&h.app, preflight("/e/", PAGE)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(allow_origin(&headers), Some(PAGE));
+    let methods = headers[header::ACCESS_CONTROL_ALLOW_METHODS]
+        .to_str()
+        .unwrap();
+    assert!(methods.contains("POST"), "{methods}");
+    assert_eq!(
+        headers[header::ACCESS_CONTROL_ALLOW_HEADERS],
+        "content-type"
+    );
+
+    let (status, headers, _) = send(
+        &h.app,
+        post_from("/e/", PAGE, batch("0195f2a2-8b1c-7c3d-9e4f-000000000001")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(allow_origin(&headers), Some(PAGE));
+    // An error answer is readable by the page too.
+    let unknown = serde_json::to_vec(&json!({"api_key": "phc_nope", "batch": []})).unwrap();
+    let (status, headers, _) = send(&h.app, post_from("/batch/", PAGE, unknown)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(allow_origin(&headers), Some(PAGE));
+    // A preflight naming odd headers is answered with the default list, not an echo.
+    let odd = Request::options("/e/")
+        .header(header::ORIGIN, PAGE)
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type, x\"y")
+        .body(Body::empty())
+        .unwrap();
+    let (_, headers, _) = send(&h.app, odd).await;
+    assert_eq!(
+        headers[header::ACCESS_CONTROL_ALLOW_HEADERS],
+        "content-type"
+    );
+}
+
+#[tokio::test]
+async fn a_restricted_tenant_refuses_other_origins_and_never_reflects_them() {
+    let h = harness("allowed_origins = [\"https://app.example.com/\"]").await;
+    let evil = "https://evil.example";
+    let (status, headers, _) = send(&h.app, preflight("/e/", evil)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(allow_origin(&headers), None);
+    let (status, headers, body) = send(
+        &h.app,
+        post_from("/e/", evil, batch("0195f2a2-8b1c-7c3d-9e4f-000000000002")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(json_of(&body)["code"], "origin_not_allowed");
+    assert_eq!(allow_origin(&headers), None);
+    // The configured origin (any case, trailing slash or not) is answered.
+    let good = "https://App.Example.com";
+    let (_, headers, _) = send(&h.app, preflight("/e/", good)).await;
+    assert_eq!(allow_origin(&headers), Some(good));
+    let (status, headers, _) = send(
+        &h.app,
+        post_from("/e/", good, batch("0195f2a2-8b1c-7c3d-9e4f-000000000003")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(allow_origin(&headers), Some(good));
+    // Servers (no Origin) are not browsers: the key is all they need.
+    let plain = Request::post("/batch/")
+        .body(Body::from(batch("0195f2a2-8b1c-7c3d-9e4f-000000000004")))
+        .unwrap();
+    assert_eq!(send(&h.app, plain).await.0, StatusCode::OK);
+    assert_eq!(stored(&h, 2).await.len(), 2);
+}
+
+#[tokio::test]
+async fn remote_config_flags_decide_and_recordings_answer_what_clients_expect() {
+    let h = harness("").await;
+    let get = |path: String| Request::get(path).body(Body::empty()).unwrap();
+    let (status, _, body) = send(&h.app, get(format!("/array/{KEY}/config"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let config = json_of(&body);
+    assert!(config["supportedCompression"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("gzip-js")));
+    for off in [
+        "sessionRecording",
+        "heatmaps",
+        "surveys",
+        "autocaptureExceptions",
+    ] {
+        assert_eq!(config[off], json!(false), "{off}");
+    }
+    let (status, headers, body) = send(&h.app, get(format!("/array/{KEY}/config.js"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/javascript");
+    let script = String::from_utf8(body).unwrap();
+    assert!(script.contains("_POSTHOG_REMOTE_CONFIG") && script.contains(KEY));
+    // Bad input: an unknown key, another file name.
+    let (status, _, body) = send(&h.app, get("/array/phc_unknown/config".into())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(json_of(&body)["code"], "invalid_api_key");
+    let (status, _, _) = send(&h.app, get(format!("/array/{KEY}/other.js"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    for path in ["/flags/?v=2", "/flags", "/decide/?v=3", "/decide"] {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"api_key": KEY, "distinct_id": "m"}).to_string(),
+            ))
+            .unwrap();
+        let (status, _, body) = send(&h.app, request).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let answer = json_of(&body);
+        assert_eq!(answer["featureFlags"], json!({}), "{path}");
+        assert_eq!(answer["errorsWhileComputingFlags"], json!(false), "{path}");
+    }
+    // Even a body that is not JSON gets the empty answer: there is nothing to compute.
+    let garbage = Request::post("/flags/").body(Body::from("{nope")).unwrap();
+    assert_eq!(send(&h.app, garbage).await.0, StatusCode::OK);
+
+    let recording = Request::post("/s/?compression=gzip-js")
+        .body(Body::from(vec![0x1f, 0x8b, 0, 1, 2]))
+        .unwrap();
+    let (status, _, body) = send(&h.app, recording).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json_of(&body), json!({"status": 1}));
+    assert!(h
+        .collector
+        .state
+        .metrics
+        .render()
+        .contains("hush_events_dropped_total{reason=\"session_recording\"} 1"));
+    // Unknown paths are a JSON 404, counted under `unmatched`.
+    let (status, _, body) = send(&h.app, get("/nope/x@example.com".into())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(json_of(&body)["code"], "not_found");
+    assert!(h
+        .collector
+        .state
+        .metrics
+        .render()
+        .contains("hush_http_route_requests_total{route=\"unmatched\"} 1"));
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[tokio::test]
+async fn posthog_node_v1_capture_is_ingested_like_batch() {
+    let h = harness("").await;
+    let body = json!({
+        "created_at": "2026-11-30T12:00:00Z",
+        "batch": [{
+            "event": "setup_completed", "uuid": "0195f2a2-8b1c-7c3d-9e4f-0000000000a1",
+            "distinct_id": "node-1", "timestamp": "2026-11-30T12:00:00Z", "options": {},
+            "properties": {"$telemetry_level": "basic", "error": "x@example.com"}
+        }]
+    });
+    let v1 = |auth: Option<&str>, body: Vec<u8>, gzipped: bool| {
+        let mut request = Request::post("/i/v1/analytics/events")
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(auth) = auth {
+            request = request.header(header::AUTHORIZATION, auth);
+        }
+        if gzipped {
+            request = request.header(header::CONTENT_ENCODING, "gzip");
+        }
+        request.body(Body::from(body)).unwrap()
+    };
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let (status, _, answer) = send(
+        &h.app,
+        v1(Some(&format!("Bearer {KEY}")), gzip(&bytes), true),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json_of(&answer), json!({"results": {}}));
+    let lines = stored(&h, 1).await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["properties"]["error"], "[EMAIL]");
+    // Bad input: no key, a wrong key, a body that is not JSON.
+    let (status, _, answer) = send(&h.app, v1(None, bytes.clone(), false)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(json_of(&answer)["code"], "missing_api_key");
+    let (status, _, _) = send(&h.app, v1(Some("Bearer phc_wrong"), bytes, false)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, answer) = send(
+        &h.app,
+        v1(Some(&format!("Bearer {KEY}")), b"{nope".to_vec(), false),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(&answer)["code"], "invalid_json");
+}
+
+#[tokio::test]
+async fn a_retried_and_a_beacon_posted_event_is_stored_once() {
+    let h = harness("").await;
+    let uuid = "0195f2a2-8b1c-7c3d-9e4f-0000000000b1";
+    for _ in 0..2 {
+        let (status, _, _) = send(&h.app, post_from("/batch/", PAGE, batch(uuid))).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // posthog-js's sendBeacon at unload: a form post of base64 JSON, same event again.
+    let data = base64::engine::general_purpose::STANDARD.encode(batch(uuid));
+    let beacon = Request::post("/e/?compression=base64")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "data={}",
+            form_urlencoded::byte_serialize(data.as_bytes()).collect::<String>()
+        )))
+        .unwrap();
+    let (status, _, _) = send(&h.app, beacon).await;
+    assert_eq!(status, StatusCode::OK);
+    // A batch holding the event twice, and a new one beside it.
+    let twice = serde_json::to_vec(&json!({"api_key": KEY, "batch": [
+        event(uuid), event("0195f2a2-8b1c-7c3d-9e4f-0000000000b2"), event(uuid)
+    ]}))
+    .unwrap();
+    assert_eq!(
+        send(&h.app, post_from("/batch/", PAGE, twice)).await.0,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let lines = stored(&h, 2).await;
+    let uuids: Vec<&str> = lines.iter().map(|l| l["uuid"].as_str().unwrap()).collect();
+    assert_eq!(uuids, [uuid, "0195f2a2-8b1c-7c3d-9e4f-0000000000b2"]);
+    assert!(h
+        .collector
+        .state
+        .metrics
+        .render()
+        .contains("hush_events_dropped_total{reason=\"duplicate\"} 4"));
+}
