@@ -353,3 +353,93 @@ async fn a_retried_and_a_beacon_posted_event_is_stored_once() {
         .render()
         .contains("hush_events_dropped_total{reason=\"duplicate\"} 4"));
 }
+
+#[tokio::test]
+async fn the_web_preset_keeps_page_events_with_the_allowlist_only() {
+    let h = harness("presets = [\"web\"]").await;
+    let page = |event: &str, extra: Value| {
+        let mut properties = json!({
+            "distinct_id": "0195f2a2-anon-device", "token": KEY,
+            "$current_url": "https://app.example.com/settings?email=jane%40example.com&utm_source=mail#section",
+            "$pathname": "/settings", "$host": "app.example.com",
+            "$referrer": "https://search.example/?q=jane+doe", "$referring_domain": "search.example",
+            "$browser": "Chrome", "$os": "Linux", "$device_type": "Desktop",
+            "$screen_width": 1920, "$lib": "web", "$lib_version": "1.300.0",
+            "$session_id": "0195f2a2-session", "$device_id": "0195f2a2-device",
+            "$set": {"email": "jane@example.com"}, "$groups": {"company": "acme"},
+            "$active_feature_flags": ["beta"], "$elements_chain": "button:text=\"Pay Jane\"",
+            "title": "Jane's settings",
+        });
+        if let (Value::Object(p), Value::Object(e)) = (&mut properties, extra) {
+            p.extend(e);
+        }
+        json!({"event": event, "properties": properties})
+    };
+    let body = serde_json::to_vec(&json!([
+        page("$pageview", json!({})),
+        page(
+            "$web_vitals",
+            json!({"$web_vitals_LCP_value": 812.5,
+            "$web_vitals_LCP_event": {"attribution": {"element": "#jane"}}})
+        ),
+        page(
+            "$exception",
+            json!({"$exception_type": "TypeError",
+            "$exception_message": "cannot read user jane@example.com",
+            "$exception_list": [{"stacktrace": {"frames": [{"filename": "/home/jane/app.js"}]}}]})
+        ),
+        page("$autocapture", json!({})),
+        page("$identify", json!({"$set": {"name": "Jane"}})),
+    ]))
+    .unwrap();
+    let (status, _, answer) = send(&h.app, post_from("/e/", PAGE, body)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let lines = stored(&h, 3).await;
+    let names: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(names, ["$pageview", "$web_vitals", "$exception"]);
+    let allowed = hush_collector::pipeline::web::WEB_PROPERTIES;
+    for line in &lines {
+        for key in line["properties"].as_object().unwrap().keys() {
+            assert!(
+                allowed.contains(&key.as_str())
+                    || key == "$hush_redactions"
+                    || (key.starts_with("$web_vitals_") && key.ends_with("_value")),
+                "{key} kept on {}",
+                line["event"]
+            );
+        }
+        let text = line.to_string();
+        assert!(!text.contains("jane"), "{text}");
+        assert!(!text.contains("0195f2a2-session") && !text.contains("0195f2a2-device"));
+    }
+    let view = &lines[0]["properties"];
+    assert_eq!(
+        view["$current_url"],
+        "https://app.example.com/settings?utm_source=mail"
+    );
+    assert_eq!(view["$browser"], "Chrome");
+    assert!(
+        view["$session_id"].as_str().unwrap().len() == 32,
+        "re-hashed"
+    );
+    assert_eq!(lines[1]["properties"]["$web_vitals_LCP_value"], 812.5);
+    assert_eq!(lines[2]["properties"]["$exception_type"], "TypeError");
+
+    // Without the preset, page events are unknown events.
+    let plain = harness("").await;
+    let body = serde_json::to_vec(&json!([page("$pageview", json!({}))])).unwrap();
+    assert_eq!(
+        send(&plain.app, post_from("/e/", PAGE, body)).await.0,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let events = plain.dir.path().join("data/events");
+    let files = std::fs::read_dir(&events).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(files, 0, "a page event was stored without the preset");
+}

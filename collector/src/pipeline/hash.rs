@@ -12,6 +12,8 @@ const ID_PROPERTIES: &[&str] = &[
     "device_id",
     "machine_id",
     "$machine_id",
+    "$session_id",
+    "$window_id",
 ];
 
 /// Re-hashes ids with one tenant's key. Same input and key, same output.

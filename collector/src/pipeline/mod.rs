@@ -5,6 +5,7 @@ mod event;
 mod hash;
 mod policy;
 mod tenant;
+pub mod web;
 
 pub use batch::{BatchError, ProcessedBatch};
 pub use event::{describe_json_error, parse_event, EventError, IncomingEvent};
@@ -68,8 +69,11 @@ impl Pipeline {
         if tenant.policy.is_chat_response_event(&name) {
             return Verdict::Drop(DropReason::ChatResponse);
         }
+        let web = tenant.web && web::is_web_event(&name);
         let class = match tenant.policy.class_of(&name) {
             Some(class) => class,
+            // The web preset's page events need no `$telemetry_level`.
+            None if web => EventClass::Basic,
             None => return Verdict::Drop(DropReason::UnknownEvent),
         };
         let full = properties
@@ -80,6 +84,9 @@ impl Pipeline {
             return Verdict::Drop(DropReason::NotOptedIn);
         }
 
+        if web {
+            web::keep_web_properties(&mut properties);
+        }
         policy::strip_properties(&tenant.policy, &mut properties);
         tenant.hasher.hash_id_properties(&mut properties);
         let hashed_id = tenant.hasher.hash(&distinct_id);
