@@ -386,7 +386,10 @@ async fn the_web_preset_keeps_page_events_with_the_allowlist_only() {
             "$exception",
             json!({"$exception_type": "TypeError",
             "$exception_message": "cannot read user jane@example.com",
-            "$exception_list": [{"stacktrace": {"frames": [{"filename": "/home/jane/app.js"}]}}]})
+            "$exception_level": "error",
+            "$exception_list": [{"type": "TypeError", "value": "cannot read user jane@example.com",
+                "mechanism": {"handled": false},
+                "stacktrace": {"frames": [{"filename": "/home/jane/app.js"}]}}]})
         ),
         page("$autocapture", json!({})),
         page("$identify", json!({"$set": {"name": "Jane"}})),
@@ -430,6 +433,11 @@ async fn the_web_preset_keeps_page_events_with_the_allowlist_only() {
     );
     assert_eq!(lines[1]["properties"]["$web_vitals_LCP_value"], 812.5);
     assert_eq!(lines[2]["properties"]["$exception_type"], "TypeError");
+    assert_eq!(
+        lines[2]["properties"]["$exception_list"],
+        json!([{"type": "TypeError", "value": "cannot read user [EMAIL]"}]),
+        "type and message, scrubbed; no mechanism, no stack trace"
+    );
 
     // Without the preset, page events are unknown events.
     let plain = harness("").await;

@@ -41,10 +41,16 @@ pub const WEB_PROPERTIES: &[&str] = &[
     "$device_id",
     "$session_id",
     "$window_id",
-    // `$exception`: what went wrong, scrubbed like every string (no stack trace)
+    // `$exception`: what went wrong, scrubbed like every string, never the stack trace:
+    // `$exception_list` keeps each exception's `type` and `value` only.
+    "$exception_list",
+    "$exception_level",
     "$exception_type",
     "$exception_message",
 ];
+
+/// The fields of an `$exception_list` entry that are kept.
+const EXCEPTION_FIELDS: &[&str] = &["type", "value"];
 
 /// `$web_vitals`: the metric values (`$web_vitals_LCP_value`), not their attribution.
 fn is_web_vital_value(key: &str) -> bool {
@@ -61,6 +67,25 @@ pub fn keep_web_properties(properties: &mut Map<String, Value>) {
     properties.retain(|key, _| WEB_PROPERTIES.contains(&key.as_str()) || is_web_vital_value(key));
     if let Some(Value::String(url)) = properties.get_mut("$current_url") {
         *url = clean_url(url);
+    }
+    if let Some(list) = properties.get_mut("$exception_list") {
+        *list = match list.take() {
+            Value::Array(entries) => Value::Array(
+                entries
+                    .into_iter()
+                    .filter_map(|entry| match entry {
+                        Value::Object(mut fields) => {
+                            fields.retain(|k, v| {
+                                EXCEPTION_FIELDS.contains(&k.as_str()) && v.is_string()
+                            });
+                            Some(Value::Object(fields))
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => Value::Null,
+        };
     }
 }
 
