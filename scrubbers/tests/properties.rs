@@ -192,6 +192,19 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
+    fn uuids_pass_unchanged(bytes in any::<[u8; 16]>(), version in prop::sample::select(vec![4u8, 7])) {
+        // posthog-js ids (`$session_id`, `$pageview_id`) are v7, the SDK's v4: ids, not data.
+        let mut b = bytes;
+        b[6] = (b[6] & 0x0f) | (version << 4);
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        let id = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+        for text in [id.clone(), format!("session {id} ended"), format!("{{\"id\":\"{id}\"}}")] {
+            prop_assert_eq!(scrubber().scrub_text(&text), text.clone());
+        }
+    }
+
+    #[test]
     fn never_panics_on_any_string(s in "\\PC*") {
         let s2 = scrubber();
         let _ = s2.scrub_text(&s);

@@ -34,6 +34,11 @@ pub(crate) fn iban(b: &[u8], s: usize, out: &mut Vec<Cand>) -> Option<usize> {
     while i < b.len() && compact.len() < 34 {
         let c = b[i];
         if letter(c) || c.is_ascii_digit() {
+            if sep != 0 && group == 4 {
+                // Grouped IBANs are grouped all the way: a fifth character in a group after
+                // a separator is something else (the 12-digit tail of a UUID).
+                break;
+            }
             compact.push(c.to_ascii_uppercase());
             group += 1;
             i += 1;
