@@ -92,3 +92,36 @@ fn serve_without_config_then_the_printed_curl_stores_one_scrubbed_event() {
     );
     assert!(!text.contains("my-machine"), "the id is hashed: {text}");
 }
+
+#[test]
+fn json_logs_are_one_object_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut cmd = Command::new(binary());
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("HUSH_")) {
+        cmd.env_remove(k);
+    }
+    let child = cmd
+        .args(["serve", "--log-format", "json"])
+        .current_dir(dir.path())
+        .env("HUSH_LISTEN", &addr)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    let stderr = running.0.stderr.take().unwrap();
+    let mut saw_key = false;
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        let object: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("not one JSON object: {line:?}: {e}"));
+        saw_key |= object["fields"]["project_key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("phc_"));
+        if line.contains("listening") {
+            break;
+        }
+    }
+    assert!(saw_key, "the dev tenant's key was not logged");
+}

@@ -35,10 +35,16 @@ pub fn serve(config: Option<PathBuf>, log_format: LogFormat) -> anyhow::Result<E
     if config.tenants.is_empty() {
         let tenant = hush_collector::dev_tenant::ensure(&config.data_dir)
             .context("making the local dev tenant")?;
-        eprint!(
-            "{}",
-            hush_collector::dev_tenant::banner(&tenant, config.listen, &config.data_dir)
-        );
+        let banner = hush_collector::dev_tenant::banner(&tenant, config.listen, &config.data_dir);
+        match log_format {
+            // People read the banner; a JSON log stays one object a line.
+            LogFormat::Text => eprint!("{banner}"),
+            LogFormat::Json => tracing::info!(
+                project_key = tenant.api_key.expose(),
+                instructions = %banner,
+                "no tenant is configured: a local dev tenant is ready"
+            ),
+        }
         config.tenants.push(tenant);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
