@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use uuid::Uuid;
 
-/// How many accepted uuids are remembered (about 8 MB).
+/// How many accepted uuids are remembered (a few MB).
 pub const RECENT_WINDOW: usize = 100_000;
 
 /// What [`RecentUuids::claim`] found for one uuid.
@@ -33,23 +33,32 @@ pub struct RecentUuids {
     inner: Mutex<Inner>,
 }
 
+/// A tenant (a 64-bit hash of its name) and a uuid: 24 bytes, so the window costs a few MB.
+type Key = (u64, Uuid);
+
+fn tenant_hash(tenant: &str) -> u64 {
+    let hash = blake3::hash(tenant.as_bytes());
+    u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
 #[derive(Debug, Default)]
 struct Inner {
-    states: HashMap<(String, Uuid), State>,
+    states: HashMap<Key, State>,
     /// Accepted uuids, oldest first, for eviction.
-    order: VecDeque<(String, Uuid)>,
+    order: VecDeque<Key>,
 }
 
 impl RecentUuids {
     /// Looks up every uuid of a request of `tenant`, claiming the new ones. A uuid that
     /// appears twice in one request is `New` once and `Done` after.
     pub fn claim(&self, tenant: &str, uuids: &[Uuid]) -> Vec<Claim> {
+        let tenant = tenant_hash(tenant);
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let mut mine = std::collections::HashSet::new();
         uuids
             .iter()
             .map(|uuid| {
-                let key = (tenant.to_owned(), *uuid);
+                let key = (tenant, *uuid);
                 if mine.contains(uuid) {
                     return Claim::Done;
                 }
@@ -69,11 +78,12 @@ impl RecentUuids {
     /// Ends the claims of `uuids`: remembered as accepted when `accepted`, forgotten (so a
     /// retry is queued) when the request failed.
     pub fn settle(&self, tenant: &str, uuids: &[Uuid], accepted: bool) {
+        let tenant = tenant_hash(tenant);
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         for uuid in uuids {
-            let key = (tenant.to_owned(), *uuid);
+            let key = (tenant, *uuid);
             if accepted {
-                if inner.states.insert(key.clone(), State::Done) != Some(State::Done) {
+                if inner.states.insert(key, State::Done) != Some(State::Done) {
                     inner.order.push_back(key);
                 }
             } else {

@@ -87,13 +87,17 @@ pub struct LocalSink {
 struct Seen {
     /// Day files whose tail was read in this process.
     loaded: HashSet<PathBuf>,
-    keys: HashSet<String>,
-    order: VecDeque<String>,
+    keys: HashSet<SeenKey>,
+    order: VecDeque<SeenKey>,
 }
 
+/// A replay key: a 64-bit hash of the tenant's name and the uuid (24 bytes, so the window
+/// costs a few MB; two tenants' names colliding *and* sharing a uuid is not a concern).
+type SeenKey = (u64, u128);
+
 impl Seen {
-    fn insert(&mut self, key: String) {
-        if self.keys.insert(key.clone()) {
+    fn insert(&mut self, key: SeenKey) {
+        if self.keys.insert(key) {
             self.order.push_back(key);
             if self.order.len() > SEEN_WINDOW {
                 if let Some(old) = self.order.pop_front() {
@@ -104,14 +108,20 @@ impl Seen {
     }
 }
 
-/// The replay key of an event.
-fn seen_key(tenant: &str, uuid: &str) -> String {
-    format!("{tenant}\u{0}{uuid}")
+/// The replay key of an event; `None` for a uuid that does not parse (never replayed).
+fn seen_key(tenant: &str, uuid: &str) -> Option<SeenKey> {
+    let uuid = uuid::Uuid::parse_str(uuid).ok()?;
+    let tenant = u64::from_le_bytes(
+        blake3::hash(tenant.as_bytes()).as_bytes()[..8]
+            .try_into()
+            .expect("8 bytes"),
+    );
+    Some((tenant, uuid.as_u128()))
 }
 
 /// One encoded line and what decides whether it is written.
 struct Line {
-    key: String,
+    key: Option<SeenKey>,
     tenant: String,
     distinct_id: String,
     received_at: OffsetDateTime,
@@ -307,12 +317,14 @@ impl LocalSink {
                     done.erased += 1;
                     continue;
                 }
-                if seen.keys.contains(&line.key) || !batch.insert(line.key.clone()) {
-                    done.duplicates += 1;
-                    continue;
+                if let Some(key) = line.key {
+                    if seen.keys.contains(&key) || !batch.insert(key) {
+                        done.duplicates += 1;
+                        continue;
+                    }
+                    keys.push(key);
                 }
                 bytes.extend_from_slice(&line.bytes);
-                keys.push(line.key);
             }
         }
         if bytes.is_empty() {
@@ -391,7 +403,9 @@ fn learn_tail(file: &mut File, len: u64, seen: &mut Seen) -> std::io::Result<()>
             uuid: Some(uuid),
         }) = serde_json::from_slice::<Keys>(line)
         {
-            seen.insert(seen_key(&tenant, &uuid));
+            if let Some(key) = seen_key(&tenant, &uuid) {
+                seen.insert(key);
+            }
         }
     }
     Ok(())
