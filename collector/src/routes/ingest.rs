@@ -172,9 +172,11 @@ async fn queue(state: &AppState, processed: Processed) -> Result<(), ApiError> {
         .filter(|(_, c)| **c == Claim::New)
         .map(|(u, _)| *u)
         .collect();
+    // Released if this future is dropped before the append settles.
+    let held = state.recent.hold(&tenant.name, new);
     if claims.contains(&Claim::InFlight) {
         // Another request is queueing some of these right now: its outcome decides.
-        state.recent.settle(&tenant.name, &new, false);
+        drop(held);
         return Err(ApiError::Unavailable {
             code: "duplicate_in_flight",
             detail: "some of these events are being stored by another request; retry".into(),
@@ -193,8 +195,10 @@ async fn queue(state: &AppState, processed: Processed) -> Result<(), ApiError> {
     let accepted = records.len();
     if !records.is_empty() {
         let appended = state.queue.append_as(&tenant.name, records).await;
-        state.recent.settle(&tenant.name, &new, appended.is_ok());
+        held.settle(appended.is_ok());
         appended.map_err(|e| queue_error(state, e, accepted))?;
+    } else {
+        held.settle(true);
     }
     state.metrics.accepted.add(accepted as u64);
     for (reason, n) in &dropped {
