@@ -153,7 +153,7 @@ struct Processed {
 }
 
 /// Queues the events not seen before (by uuid), counting what was dropped on the way.
-async fn queue(state: &AppState, processed: Processed) -> Result<(), ApiError> {
+async fn queue(state: &Arc<AppState>, processed: Processed) -> Result<(), ApiError> {
     let Processed {
         tenant,
         received,
@@ -172,11 +172,9 @@ async fn queue(state: &AppState, processed: Processed) -> Result<(), ApiError> {
         .filter(|(_, c)| **c == Claim::New)
         .map(|(u, _)| *u)
         .collect();
-    // Released if this future is dropped before the append settles.
-    let held = state.recent.hold(&tenant.name, new);
     if claims.contains(&Claim::InFlight) {
         // Another request is queueing some of these right now: its outcome decides.
-        drop(held);
+        state.recent.settle(&tenant.name, &new, false);
         return Err(ApiError::Unavailable {
             code: "duplicate_in_flight",
             detail: "some of these events are being stored by another request; retry".into(),
@@ -194,11 +192,18 @@ async fn queue(state: &AppState, processed: Processed) -> Result<(), ApiError> {
         .collect();
     let accepted = records.len();
     if !records.is_empty() {
-        let appended = state.queue.append_as(&tenant.name, records).await;
-        held.settle(appended.is_ok());
+        // The append and the claims' outcome run in their own task: if this request is
+        // dropped (its client went away, the request timed out), the append still finishes
+        // and the window learns whether it was stored, so a retry is queued only if not.
+        let (state2, name) = (state.clone(), tenant.name.clone());
+        let appended = tokio::spawn(async move {
+            let appended = state2.queue.append_as(&name, records).await;
+            state2.recent.settle(&name, &new, appended.is_ok());
+            appended
+        })
+        .await
+        .map_err(|_| ApiError::Internal)?;
         appended.map_err(|e| queue_error(state, e, accepted))?;
-    } else {
-        held.settle(true);
     }
     state.metrics.accepted.add(accepted as u64);
     for (reason, n) in &dropped {

@@ -98,44 +98,6 @@ impl RecentUuids {
     }
 }
 
-/// The `New` claims of one request, released as failed when dropped unless settled: a
-/// request whose future is dropped (its client went away mid-append) never leaves its
-/// uuids in flight, which would answer every later copy `503`.
-pub struct Claimed<'a> {
-    recent: &'a RecentUuids,
-    tenant: &'a str,
-    uuids: Vec<Uuid>,
-    settled: bool,
-}
-
-impl RecentUuids {
-    /// Holds the `New` claims `uuids` of `tenant` until [`Claimed::settle`].
-    pub fn hold<'a>(&'a self, tenant: &'a str, uuids: Vec<Uuid>) -> Claimed<'a> {
-        Claimed {
-            recent: self,
-            tenant,
-            uuids,
-            settled: false,
-        }
-    }
-}
-
-impl Claimed<'_> {
-    /// Ends the claims: accepted, or failed (forgotten, so a retry is queued).
-    pub fn settle(mut self, accepted: bool) {
-        self.recent.settle(self.tenant, &self.uuids, accepted);
-        self.settled = true;
-    }
-}
-
-impl Drop for Claimed<'_> {
-    fn drop(&mut self) {
-        if !self.settled {
-            self.recent.settle(self.tenant, &self.uuids, false);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,20 +116,5 @@ mod tests {
         recent.settle("t", &[a], true);
         recent.settle("t", &[b], false);
         assert_eq!(recent.claim("t", &[a, b]), [Claim::Done, Claim::New]);
-    }
-
-    #[test]
-    fn a_dropped_request_releases_its_claims() {
-        let recent = RecentUuids::default();
-        let c = Uuid::new_v4();
-        assert_eq!(recent.claim("t", &[c]), [Claim::New]);
-        drop(recent.hold("t", vec![c]));
-        assert_eq!(
-            recent.claim("t", &[c]),
-            [Claim::New],
-            "released, not stuck in flight"
-        );
-        recent.hold("t", vec![c]).settle(true);
-        assert_eq!(recent.claim("t", &[c]), [Claim::Done]);
     }
 }
