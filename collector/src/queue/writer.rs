@@ -70,6 +70,9 @@ struct Pending {
     reserved: u64,
     owner: Option<Arc<str>>,
     segment: u64,
+    /// Its roll made a new segment: the header stays on disk (and counted) even if the
+    /// request then fails.
+    rolled: bool,
 }
 
 /// The writer thread's state.
@@ -193,11 +196,12 @@ impl Writer {
                 let _ = ack.send(Err(e));
                 continue;
             }
-            let request = Pending {
+            let mut request = Pending {
                 ack,
                 reserved,
                 owner,
                 segment,
+                rolled: false,
             };
             if rolls {
                 // Make what is framed durable and answer it, then start a new segment.
@@ -209,6 +213,7 @@ impl Writer {
                     self.fail(&e, &mut pending);
                     continue;
                 }
+                request.rolled = true;
             }
             for r in &records {
                 encode_record(&mut self.buf, r);
@@ -271,14 +276,21 @@ impl Writer {
         );
         self.buf.clear();
         self.next_seq = self.synced_seq;
-        // Best effort now; a heal repeats it on a fresh descriptor.
-        let _ = self.file.set_len(self.synced_len);
+        // Cut what was not synced, durably, before anyone is told it failed: frames that
+        // reached the disk must not come back at the next open. If this fails too, the
+        // heal repeats it on a fresh descriptor before appends resume.
+        let _ = self
+            .file
+            .set_len(self.synced_len)
+            .and_then(|()| self.file.sync_all());
         {
             let mut st = self.shared.lock();
             for p in pending.iter() {
-                st.bytes_on_disk = st.bytes_on_disk.saturating_sub(p.reserved);
+                // A new segment's header stays on disk, and so in the count.
+                let refund = p.reserved - if p.rolled { HEADER_LEN } else { 0 };
+                st.bytes_on_disk = st.bytes_on_disk.saturating_sub(refund);
                 if let Some(owner) = &p.owner {
-                    st.refund(owner, p.segment, p.reserved);
+                    st.refund(owner, p.segment, refund);
                 }
             }
         }
