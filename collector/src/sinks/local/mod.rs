@@ -87,6 +87,11 @@ pub struct LocalSink {
 struct Seen {
     /// Day files whose tail was read in this process.
     loaded: HashSet<PathBuf>,
+    /// Day files this process has opened for appending.
+    touched: HashSet<PathBuf>,
+    /// Day files whose directory entry is durable: synced by this process, or there
+    /// before it first touched them.
+    entry_synced: HashSet<PathBuf>,
     keys: HashSet<SeenKey>,
     order: VecDeque<SeenKey>,
 }
@@ -267,17 +272,23 @@ impl Sink for LocalSink {
 impl LocalSink {
     fn append_all(&self, files: BTreeMap<PathBuf, Vec<Line>>) -> Result<Appended, DeliveryError> {
         let mut total = Appended::default();
+        let mut created = Vec::new();
         for (path, lines) in files {
             let done = self.append(&path, lines).map_err(|e| io_error(&path, &e))?;
-            total.created |= done.created;
+            if done.created {
+                created.push(path);
+            }
             total.duplicates += done.duplicates;
             total.erased += done.erased;
         }
-        if total.created {
+        if !created.is_empty() {
             // Make the new directory entries durable too.
             File::open(&self.dir)
                 .and_then(|d| d.sync_all())
                 .map_err(|e| io_error(&self.dir, &e))?;
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            seen.entry_synced.extend(created);
+            total.created = true;
         }
         Ok(total)
     }
@@ -285,7 +296,16 @@ impl LocalSink {
     /// Appends the `lines` not erased and not written before to `path` and fsyncs. On
     /// failure the file is cut back to its old length (best effort).
     fn append(&self, path: &Path, lines: Vec<Line>) -> std::io::Result<Appended> {
-        let existed = path.exists();
+        // A file this process may have created, in this attempt or a failed earlier one,
+        // needs its directory entry synced before the batch counts as durable; one that
+        // existed before this process first touched it does not.
+        let needs_entry_sync = {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            if seen.touched.insert(path.to_path_buf()) && path.exists() {
+                seen.entry_synced.insert(path.to_path_buf());
+            }
+            !seen.entry_synced.contains(path)
+        };
         let mut file = open_locked(
             path,
             OpenOptions::new().read(true).create(true).append(true),
@@ -295,7 +315,7 @@ impl LocalSink {
             old_len = cut_torn_line(&mut file, path, old_len)?;
         }
         let mut done = Appended {
-            created: !existed,
+            created: needs_entry_sync,
             ..Appended::default()
         };
         // Under the file lock: an erase that recorded its tombstone before taking this
