@@ -394,3 +394,13 @@ fn a_scrub_action_is_one_of_four_and_an_unknown_one_names_its_key() {
     assert!(msg.contains("scrub.rules"), "{msg}");
     assert!(msg.contains("placeholder"), "lists the choices: {msg}");
 }
+
+#[test]
+fn a_tenant_share_is_a_fraction_of_the_cap() {
+    for bad in ["0", "1.5", "-0.2", "nan"] {
+        let msg = err(&format!("[queue]\ntenant_share = {bad}\n"), &[]);
+        assert!(msg.contains("queue.tenant_share"), "{bad}: {msg}");
+    }
+    let config = load("[queue]\ntenant_share = 0.25\n", &[]).unwrap();
+    assert_eq!(config.queue.max_tenant_bytes(2), Some((1u64 << 30) / 4));
+}

@@ -290,7 +290,11 @@ fn open_blocking(
     let shared = Shared::new(
         dir,
         options.max_bytes,
-        options.max_owner_bytes,
+        // A share smaller than two segments could be held whole by the active segment,
+        // which is never freed until a roll: that producer would be refused forever.
+        options
+            .max_owner_bytes
+            .map(|share| share.max(2 * options.effective_segment_bytes())),
         options.effective_segment_bytes(),
         consumers,
         state,

@@ -15,7 +15,9 @@ pub struct QueueOptions {
     /// Cap on the bytes one producer (`Queue::append_as`, one tenant) may hold in the
     /// queue, so that one busy or abusive producer cannot take the whole cap from the
     /// others: past it, its appends are refused with `QueueError::ShareFull` while others
-    /// are accepted. `None` (the default): no share, only `max_bytes`.
+    /// are accepted. At least two segments (a smaller share could sit whole in the active
+    /// segment, which is freed only after a roll). `None` (the default): no share, only
+    /// `max_bytes`.
     pub max_owner_bytes: Option<u64>,
 }
 

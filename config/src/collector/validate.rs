@@ -13,6 +13,16 @@ impl CollectorConfig {
         self.validate_tenants(figment)?;
         self.validate_limits(figment)?;
         self.validate_admin(figment)?;
+        if let Some(share) = self.queue.tenant_share {
+            // Also refuses NaN, which would otherwise cast to a share of zero bytes.
+            if !(share > 0.0 && share <= 1.0) {
+                return Err(ConfigError::Invalid {
+                    key: "queue.tenant_share".into(),
+                    source_name: source_of(figment, &["queue", "tenant_share"]),
+                    reason: "must be a fraction of the cap, above 0 and at most 1".into(),
+                });
+            }
+        }
         if let Some(posthog) = &self.posthog {
             check_url(figment, &["posthog", "host"], &posthog.host)?;
             if posthog.api_key.is_empty() {
