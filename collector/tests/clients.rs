@@ -141,6 +141,13 @@ async fn any_origin_by_default_preflights_and_answers_carry_cors_errors_included
     let (status, headers, _) = send(&h.app, post_from("/batch/", PAGE, unknown)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(allow_origin(&headers), Some(PAGE));
+    // Operator surfaces are never readable by a page.
+    let metrics = Request::get("/metrics")
+        .header(header::ORIGIN, PAGE)
+        .body(Body::empty())
+        .unwrap();
+    let (_, headers, _) = send(&h.app, metrics).await;
+    assert_eq!(allow_origin(&headers), None);
     // A preflight naming odd headers is answered with the default list, not an echo.
     let odd = Request::options("/e/")
         .header(header::ORIGIN, PAGE)

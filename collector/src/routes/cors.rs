@@ -5,7 +5,8 @@
 //! origin may send: to the tenant the request named when ingest got that far (see
 //! [`OriginVerdict`]), otherwise to any tenant (`allowed_origins`; default any origin, as
 //! PostHog allows for public project keys). An origin that is not allowed is never
-//! reflected, so the browser keeps the answer from the page.
+//! reflected, so the browser keeps the answer from the page. `/healthz`, `/readyz` and
+//! `/metrics` get no CORS headers at all: no web page may read them.
 
 use super::state::AppState;
 use axum::extract::{Request, State};
@@ -33,6 +34,10 @@ pub struct OriginVerdict(pub bool);
 
 /// The CORS middleware (see the module docs).
 pub async fn cors(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    // Operator surfaces are for operators, never for a page the operator happens to visit.
+    if super::OPS_PATHS.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
     let origin = request
         .headers()
         .get(ORIGIN)
