@@ -190,7 +190,7 @@ async fn run<S: BatchSource>(
             }
         }
         // Events of people erased since they were queued go nowhere.
-        let erased = options
+        let mut erased = options
             .erasures
             .as_ref()
             .map_or(0, |e| e.drop_erased(&mut events));
@@ -199,15 +199,22 @@ async fn run<S: BatchSource>(
         let outcome = if events.is_empty() {
             Outcome::Delivered(Delivered::all())
         } else {
-            deliver_with_retries(
+            let mut recheck = Recheck {
+                erasures: options.erasures.as_deref(),
+                erased: 0,
+            };
+            let outcome = deliver_with_retries(
                 &*sink,
-                &events,
+                &mut events,
+                &mut recheck,
                 &metrics,
                 &mut backoff,
                 &mut shutdown,
                 options.shutdown_grace,
             )
-            .await
+            .await;
+            erased += recheck.erased;
+            outcome
         };
         if outcome == Outcome::Interrupted {
             tracing::info!(sink = name, count = total, "stopping; batch left queued");
@@ -333,11 +340,22 @@ async fn commit<S: BatchSource>(
     }
 }
 
+/// What [`deliver_with_retries`] re-checks before every retry: people erased while the
+/// batch waited are taken out of it (and counted here), so a retry never brings them back.
+pub(crate) struct Recheck<'a> {
+    /// The tombstones.
+    pub erasures: Option<&'a Erasures>,
+    /// Events taken out by a re-check.
+    pub erased: u64,
+}
+
 /// Offers `events` to `sink` until it takes them, refuses them for good, or shutdown comes
 /// (an attempt in flight at shutdown gets `grace` to finish). Counts failures and retries.
+/// Before each retry, `recheck` takes out events of people erased meanwhile.
 pub(crate) async fn deliver_with_retries(
     sink: &dyn Sink,
-    events: &[StoredEvent],
+    events: &mut Vec<StoredEvent>,
+    recheck: &mut Recheck<'_>,
     metrics: &Metrics,
     backoff: &mut Backoff,
     shutdown: &mut watch::Receiver<bool>,
@@ -345,7 +363,16 @@ pub(crate) async fn deliver_with_retries(
 ) -> Outcome {
     let name = sink.name();
     backoff.reset();
+    let mut first = true;
     loop {
+        if !std::mem::take(&mut first) {
+            if let Some(erasures) = recheck.erasures {
+                recheck.erased += erasures.drop_erased(events);
+                if events.is_empty() {
+                    return Outcome::Delivered(Delivered::all());
+                }
+            }
+        }
         let mut attempt = sink.deliver(events);
         let finished = if is_shutdown(shutdown) {
             None

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::metrics::Metrics;
-use crate::sinks::runner::{deliver_with_retries, Outcome};
+use crate::sinks::runner::{deliver_with_retries, Outcome, Recheck};
 use crate::sinks::Backoff;
 use crate::stored_event::{tag_of, uuid_of};
 use axum::extract::State;
@@ -101,9 +101,15 @@ fn events(n: usize) -> Vec<StoredEvent> {
 async fn deliver(sink: &PostHogSink, events: &[StoredEvent], metrics: &Metrics) -> Outcome {
     let mut backoff = Backoff::new(Duration::from_millis(1), Duration::from_millis(5));
     let (_stop, mut stop_rx) = watch::channel(false);
+    let mut events = events.to_vec();
+    let mut recheck = Recheck {
+        erasures: None,
+        erased: 0,
+    };
     deliver_with_retries(
         sink,
-        events,
+        &mut events,
+        &mut recheck,
         metrics,
         &mut backoff,
         &mut stop_rx,

@@ -432,3 +432,37 @@ mod with_the_real_queue {
         queue.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_person_erased_while_their_batch_is_retried_is_not_delivered_by_the_retry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let erasures = Arc::new(Erasures::new(tmp.path()));
+    let queue = FakeQueue::with(["u1", "u2"].into_iter().map(record));
+    let sink = Arc::new(FakeSink {
+        failures: 10,
+        attempt_time: Duration::from_millis(20),
+        ..FakeSink::default()
+    });
+    let metrics = Arc::new(Metrics::default());
+    let options = RunnerOptions {
+        erasures: Some(erasures.clone()),
+        ..options()
+    };
+    let runner = start(sink.clone(), queue.clone(), &metrics, options);
+    // The erase comes while the batch is in its outage (after the first attempt).
+    eventually("a first attempt", || {
+        sink.attempts.load(Ordering::SeqCst) >= 1
+    })
+    .await;
+    erasures
+        .record("acme", "h:1", time::OffsetDateTime::now_utc())
+        .unwrap();
+    eventually("the queue to drain", || queue.pending() == 0).await;
+    runner.stop().await;
+    assert!(
+        sink.delivered.lock().unwrap().is_empty(),
+        "a retry brought erased events back"
+    );
+    assert!(sink.attempts.load(Ordering::SeqCst) < 10);
+    assert_eq!(metrics.sink("fake").dropped.get("erased"), Some(&2));
+}
