@@ -68,6 +68,22 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, QueueError> {
         }
     }
     bases.sort_unstable();
+    // A last segment shorter than its header was being created when the process stopped
+    // (a roll that failed or was cut short): nothing was ever written to it. With an
+    // earlier segment to go on with, it is removed rather than rewritten, so a full disk
+    // cannot stop the queue from opening.
+    if let [.., _, last] = bases[..] {
+        let path = segment_path(dir, last);
+        let len = fs::metadata(&path)
+            .map_err(|e| QueueError::io(&path, e))?
+            .len();
+        if len < HEADER_LEN {
+            tracing::warn!(path = %path.display(), "removing a queue segment whose creation never finished");
+            fs::remove_file(&path).map_err(|e| QueueError::io(&path, e))?;
+            sync_dir(dir)?;
+            bases.pop();
+        }
+    }
     let Some((&last, sealed)) = bases.split_last() else {
         create(dir, 0)?;
         return Ok(Recovered {
