@@ -458,3 +458,52 @@ async fn the_web_preset_keeps_page_events_with_the_allowlist_only() {
     let files = std::fs::read_dir(&events).map(|d| d.count()).unwrap_or(0);
     assert_eq!(files, 0, "a page event was stored without the preset");
 }
+
+#[tokio::test]
+async fn a_batch_with_a_copy_another_request_is_storing_waits_for_it_and_stores_the_rest() {
+    let h = harness("").await;
+    let busy: uuid::Uuid = "0195f2a2-8b1c-7c3d-9e4f-0000000000c1".parse().unwrap();
+    let new = "0195f2a2-8b1c-7c3d-9e4f-0000000000c2";
+    // Another request holds the first event (its append is in flight)...
+    let recent = &h.collector.state.recent;
+    assert_eq!(
+        recent.claim("t", &[busy]),
+        [hush_collector::routes::Claim::New]
+    );
+    let state = h.collector.state.clone();
+    let other = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        // ...and stores it.
+        state.recent.settle("t", &[busy], true);
+    });
+    let body = serde_json::to_vec(&json!({"api_key": KEY, "batch": [
+        event(&busy.to_string()), event(new)
+    ]}))
+    .unwrap();
+    let started = Instant::now();
+    let (status, _, answer) = send(&h.app, post_from("/batch/", PAGE, body)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(100),
+        "it did not wait"
+    );
+    other.await.unwrap();
+    let lines = stored(&h, 1).await;
+    let uuids: Vec<&str> = lines.iter().map(|l| l["uuid"].as_str().unwrap()).collect();
+    assert_eq!(
+        uuids,
+        [new],
+        "the copy stored by the other request is not stored again"
+    );
+    assert!(h
+        .collector
+        .state
+        .metrics
+        .render()
+        .contains("hush_events_dropped_total{reason=\"duplicate\"} 1"));
+}

@@ -165,45 +165,29 @@ async fn queue(state: &Arc<AppState>, processed: Processed) -> Result<(), ApiErr
                 redactions,
             },
     } = processed;
-    let claims = state.recent.claim(&tenant.name, &uuids);
-    let new: Vec<Uuid> = uuids
-        .iter()
-        .zip(&claims)
-        .filter(|(_, c)| **c == Claim::New)
-        .map(|(u, _)| *u)
-        .collect();
-    if claims.contains(&Claim::InFlight) {
-        // Another request is queueing some of these right now: its outcome decides.
-        state.recent.settle(&tenant.name, &new, false);
-        return Err(ApiError::Unavailable {
+    // Claiming, waiting on copies another request is storing, the append and the claims'
+    // outcome all run in their own task: if this request is dropped (its client went away,
+    // it timed out), no claim is left in flight and the window still learns whether the
+    // events were stored, so a retry is queued only if they were not.
+    let (state2, name) = (state.clone(), tenant.name.clone());
+    let stored =
+        tokio::spawn(async move { claim_and_append(&state2, &name, uuids, records).await })
+            .await
+            .map_err(|_| ApiError::Internal)?;
+    let Stored {
+        accepted,
+        duplicates,
+        outcome,
+    } = stored;
+    outcome.map_err(|e| match e {
+        Refused::InFlight => ApiError::Unavailable {
             code: "duplicate_in_flight",
-            detail: "some of these events are being stored by another request; retry".into(),
-        });
-    }
-    let duplicates = claims.iter().filter(|c| **c == Claim::Done).count() as u64;
+            detail: "some of these events are still being stored by another request; retry".into(),
+        },
+        Refused::Queue(e) => queue_error(state, e, accepted),
+    })?;
     if duplicates > 0 {
         *dropped.entry(DropReason::Duplicate).or_default() += duplicates;
-    }
-    let records: Vec<Bytes> = records
-        .into_iter()
-        .zip(&claims)
-        .filter(|(_, c)| **c == Claim::New)
-        .map(|(r, _)| r)
-        .collect();
-    let accepted = records.len();
-    if !records.is_empty() {
-        // The append and the claims' outcome run in their own task: if this request is
-        // dropped (its client went away, the request timed out), the append still finishes
-        // and the window learns whether it was stored, so a retry is queued only if not.
-        let (state2, name) = (state.clone(), tenant.name.clone());
-        let appended = tokio::spawn(async move {
-            let appended = state2.queue.append_as(&name, records).await;
-            state2.recent.settle(&name, &new, appended.is_ok());
-            appended
-        })
-        .await
-        .map_err(|_| ApiError::Internal)?;
-        appended.map_err(|e| queue_error(state, e, accepted))?;
     }
     state.metrics.accepted.add(accepted as u64);
     for (reason, n) in &dropped {
@@ -218,6 +202,92 @@ async fn queue(state: &Arc<AppState>, processed: Processed) -> Result<(), ApiErr
         "ingested"
     );
     Ok(())
+}
+
+/// How long a request waits for another one storing copies of its events.
+const IN_FLIGHT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What [`claim_and_append`] did.
+struct Stored {
+    /// Events appended (or that would have been, when it failed).
+    accepted: usize,
+    /// Events accepted before (acknowledged, not queued again).
+    duplicates: u64,
+    outcome: Result<(), Refused>,
+}
+
+enum Refused {
+    /// Copies were still being stored by another request after [`IN_FLIGHT_WAIT`].
+    InFlight,
+    Queue(QueueError),
+}
+
+/// Queues the records whose uuids the window has not seen for `tenant`. A copy another
+/// request is storing right now is waited for (a beacon batch may carry one beside new
+/// events): once stored it is a duplicate, if that request failed this one stores it.
+async fn claim_and_append(
+    state: &AppState,
+    tenant: &str,
+    uuids: Vec<Uuid>,
+    records: Vec<Bytes>,
+) -> Stored {
+    let mut claims = state.recent.claim(tenant, &uuids);
+    let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
+    while claims.contains(&Claim::InFlight) {
+        if tokio::time::Instant::now() >= deadline {
+            let mine: Vec<Uuid> = pick(&uuids, &claims, Claim::New);
+            state.recent.settle(tenant, &mine, false);
+            return Stored {
+                accepted: mine.len(),
+                duplicates: 0,
+                outcome: Err(Refused::InFlight),
+            };
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let waiting: Vec<usize> = (0..claims.len())
+            .filter(|&i| claims[i] == Claim::InFlight)
+            .collect();
+        let again = state.recent.claim(
+            tenant,
+            &waiting.iter().map(|&i| uuids[i]).collect::<Vec<_>>(),
+        );
+        for (i, claim) in waiting.into_iter().zip(again) {
+            claims[i] = claim;
+        }
+    }
+    let new = pick(&uuids, &claims, Claim::New);
+    let duplicates = claims.iter().filter(|c| **c == Claim::Done).count() as u64;
+    let records: Vec<Bytes> = records
+        .into_iter()
+        .zip(&claims)
+        .filter(|(_, c)| **c == Claim::New)
+        .map(|(r, _)| r)
+        .collect();
+    let accepted = records.len();
+    if records.is_empty() {
+        return Stored {
+            accepted,
+            duplicates,
+            outcome: Ok(()),
+        };
+    }
+    let appended = state.queue.append_as(tenant, records).await;
+    state.recent.settle(tenant, &new, appended.is_ok());
+    Stored {
+        accepted,
+        duplicates,
+        outcome: appended.map_err(Refused::Queue),
+    }
+}
+
+/// The uuids whose claim is `which`.
+fn pick(uuids: &[Uuid], claims: &[Claim], which: Claim) -> Vec<Uuid> {
+    uuids
+        .iter()
+        .zip(claims)
+        .filter(|(_, c)| **c == which)
+        .map(|(u, _)| *u)
+        .collect()
 }
 
 /// The answer to a failed append (nothing of the batch was stored).

@@ -21,6 +21,7 @@ pub use decode::{decode_body, Compression};
 pub use envelope::Envelope;
 pub use error::ApiError;
 pub use rate::RateLimiter;
+pub use recent::{Claim, RecentUuids};
 pub use state::AppState;
 
 use axum::extract::DefaultBodyLimit;
