@@ -2,48 +2,29 @@
 //! CORS for allowed and refused origins, remote config, flags, recordings, posthog-node's
 //! v1 capture, and ingest that stores a retried or beacon-posted event once.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use base64::Engine as _;
+use common::InProcess;
 use flate2::write::GzEncoder;
 use http_body_util::BodyExt;
-use hush_collector::{router, Collector};
-use hush_config::CollectorConfig;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::time::{Duration, Instant};
-use tempfile::TempDir;
 use tower::ServiceExt;
 
 const KEY: &str = "phc_clients_test_key";
 const SECRET: &str = "clients-test-hash-key-0123456789abcdef-xyz";
 const PAGE: &str = "http://127.0.0.1:5173";
 
-struct Harness {
-    dir: TempDir,
-    app: Router,
-    collector: Collector,
-}
-
-async fn harness(tenant_extra: &str) -> Harness {
-    let dir = TempDir::new().unwrap();
-    let path = dir.path().join("hush.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "data_dir = \"{}\"\n[[tenants]]\nname = \"t\"\napi_key = \"{KEY}\"\nhash_key = \"{SECRET}\"\n{tenant_extra}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let config = CollectorConfig::load_from(Some(&path), Vec::new()).unwrap();
-    let collector = Collector::start(&config).await.unwrap();
-    Harness {
-        app: router(collector.state.clone()),
-        collector,
-        dir,
-    }
+async fn harness(tenant_extra: &str) -> InProcess {
+    common::in_process(&format!(
+        "[[tenants]]\nname = \"t\"\napi_key = \"{KEY}\"\nhash_key = \"{SECRET}\"\n{tenant_extra}\n"
+    ))
+    .await
 }
 
 async fn send(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
@@ -93,7 +74,7 @@ fn allow_origin(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Every stored line of the local sink, once it holds at least `n`.
-async fn stored(h: &Harness, n: usize) -> Vec<Value> {
+async fn stored(h: &InProcess, n: usize) -> Vec<Value> {
     let dir = h.dir.path().join("data/events");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -1,47 +1,28 @@
 //! In-process tests of the ingest API (`router().oneshot`, no socket): every status code,
 //! every body shape and encoding, gzip bombs and deep nesting.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use base64::Engine as _;
+use common::InProcess;
 use flate2::write::GzEncoder;
 use http_body_util::BodyExt;
-use hush_collector::{router, Collector};
-use hush_config::CollectorConfig;
 use serde_json::{json, Value};
 use std::io::Write;
-use tempfile::TempDir;
 use tower::ServiceExt;
 
 const KEY: &str = "phc_ingest_test_key";
 const SECRET: &str = "ingest-test-hash-key-0123456789abcdef-xyz";
 const PLANTED: &str = "planted.person@example.com";
 
-struct Harness {
-    _dir: TempDir,
-    app: Router,
-    collector: Collector,
-}
-
-async fn harness(extra: &str) -> Harness {
-    let dir = TempDir::new().unwrap();
-    let path = dir.path().join("hush.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "data_dir = \"{}\"\n{extra}\n[[tenants]]\nname = \"t\"\napi_key = \"{KEY}\"\nhash_key = \"{SECRET}\"\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let config = CollectorConfig::load_from(Some(&path), Vec::new()).unwrap();
-    let collector = Collector::start(&config).await.unwrap();
-    Harness {
-        app: router(collector.state.clone()),
-        collector,
-        _dir: dir,
-    }
+async fn harness(extra: &str) -> InProcess {
+    common::in_process(&format!(
+        "{extra}\n[[tenants]]\nname = \"t\"\napi_key = \"{KEY}\"\nhash_key = \"{SECRET}\"\n"
+    ))
+    .await
 }
 
 fn event(i: usize) -> Value {
@@ -426,7 +407,7 @@ async fn accepted_events_are_on_disk_scrubbed_and_hashed() {
     assert_eq!(status, StatusCode::OK);
     // The durable queue holds the event before the 200; none of it raw, no client IP.
     let mut text = String::new();
-    for entry in walk(&h._dir.path().join("data")) {
+    for entry in walk(&h.dir.path().join("data")) {
         text.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
     }
     assert!(text.contains("EACCES for [EMAIL]"), "scrubbed event queued");

@@ -275,3 +275,30 @@ impl Drop for Process {
         let _ = self.child.wait();
     }
 }
+
+/// A collector started in this process, answering through its router with no socket
+/// (`app.oneshot(request)`). Its data directory lives as long as the value.
+pub struct InProcess {
+    /// The temporary directory holding `hush.toml` and `data/`.
+    pub dir: TempDir,
+    /// The router.
+    pub app: axum::Router,
+    /// The collector (its state, queue and sinks).
+    pub collector: hush_collector::Collector,
+}
+
+/// Starts a collector from `toml`, a configuration whose `data_dir` is set here (under a
+/// temporary directory).
+pub async fn in_process(toml: &str) -> InProcess {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("hush.toml");
+    let data = dir.path().join("data");
+    std::fs::write(&path, format!("data_dir = \"{}\"\n{toml}", data.display())).unwrap();
+    let config = CollectorConfig::load_from(Some(&path), Vec::new()).unwrap();
+    let collector = hush_collector::Collector::start(&config).await.unwrap();
+    InProcess {
+        app: hush_collector::router(collector.state.clone()),
+        collector,
+        dir,
+    }
+}
