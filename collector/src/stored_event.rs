@@ -55,6 +55,17 @@ impl StoredEvent {
     }
 }
 
+/// What identifies an event across retries and replays: its tenant (a 64-bit hash of the
+/// name, see [`tenant_key`]) and its uuid. 24 bytes, so windows of them cost a few MB; two
+/// tenants' names colliding *and* sharing a uuid is not a concern.
+pub type ReplayKey = (u64, u128);
+
+/// The tenant half of a [`ReplayKey`]: the first 8 bytes of the name's BLAKE3 hash.
+pub fn tenant_key(tenant: &str) -> u64 {
+    let hash = blake3::hash(tenant.as_bytes());
+    u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
 /// RFC 3339 text of a time (formatting an in-range `OffsetDateTime` cannot fail).
 pub fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339)

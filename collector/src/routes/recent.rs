@@ -3,6 +3,7 @@
 //! the last [`RECENT_WINDOW`] accepted uuids, and which ones a request is queueing right
 //! now, so two copies racing in two requests are not both queued.
 
+use crate::stored_event::{tenant_key, ReplayKey};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use uuid::Uuid;
@@ -33,32 +34,24 @@ pub struct RecentUuids {
     inner: Mutex<Inner>,
 }
 
-/// A tenant (a 64-bit hash of its name) and a uuid: 24 bytes, so the window costs a few MB.
-type Key = (u64, Uuid);
-
-fn tenant_hash(tenant: &str) -> u64 {
-    let hash = blake3::hash(tenant.as_bytes());
-    u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"))
-}
-
 #[derive(Debug, Default)]
 struct Inner {
-    states: HashMap<Key, State>,
+    states: HashMap<ReplayKey, State>,
     /// Accepted uuids, oldest first, for eviction.
-    order: VecDeque<Key>,
+    order: VecDeque<ReplayKey>,
 }
 
 impl RecentUuids {
     /// Looks up every uuid of a request of `tenant`, claiming the new ones. A uuid that
     /// appears twice in one request is `New` once and `Done` after.
     pub fn claim(&self, tenant: &str, uuids: &[Uuid]) -> Vec<Claim> {
-        let tenant = tenant_hash(tenant);
+        let tenant = tenant_key(tenant);
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let mut mine = std::collections::HashSet::new();
         uuids
             .iter()
             .map(|uuid| {
-                let key = (tenant, *uuid);
+                let key = (tenant, uuid.as_u128());
                 if mine.contains(uuid) {
                     return Claim::Done;
                 }
@@ -78,10 +71,10 @@ impl RecentUuids {
     /// Ends the claims of `uuids`: remembered as accepted when `accepted`, forgotten (so a
     /// retry is queued) when the request failed.
     pub fn settle(&self, tenant: &str, uuids: &[Uuid], accepted: bool) {
-        let tenant = tenant_hash(tenant);
+        let tenant = tenant_key(tenant);
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         for uuid in uuids {
-            let key = (tenant, *uuid);
+            let key = (tenant, uuid.as_u128());
             if accepted {
                 if inner.states.insert(key, State::Done) != Some(State::Done) {
                     inner.order.push_back(key);

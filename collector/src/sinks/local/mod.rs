@@ -39,7 +39,8 @@ use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
 use super::start::{BuiltSink, SinkConfig, SinkContext};
 use crate::drop_reason::DropReason;
 use crate::erasures::{self, Erasures};
-use crate::stored_event::StoredEvent;
+
+use crate::stored_event::{tenant_key, ReplayKey, StoredEvent};
 use hush_config::LocalSinkConfig;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
@@ -92,16 +93,12 @@ struct Seen {
     /// Day files whose directory entry is durable: synced by this process, or there
     /// before it first touched them.
     entry_synced: HashSet<PathBuf>,
-    keys: HashSet<SeenKey>,
-    order: VecDeque<SeenKey>,
+    keys: HashSet<ReplayKey>,
+    order: VecDeque<ReplayKey>,
 }
 
-/// A replay key: a 64-bit hash of the tenant's name and the uuid (24 bytes, so the window
-/// costs a few MB; two tenants' names colliding *and* sharing a uuid is not a concern).
-type SeenKey = (u64, u128);
-
 impl Seen {
-    fn insert(&mut self, key: SeenKey) {
+    fn insert(&mut self, key: ReplayKey) {
         if self.keys.insert(key) {
             self.order.push_back(key);
             if self.order.len() > SEEN_WINDOW {
@@ -113,20 +110,9 @@ impl Seen {
     }
 }
 
-/// The replay key of an event; `None` for a uuid that does not parse (never replayed).
-fn seen_key(tenant: &str, uuid: &str) -> Option<SeenKey> {
-    let uuid = uuid::Uuid::parse_str(uuid).ok()?;
-    let tenant = u64::from_le_bytes(
-        blake3::hash(tenant.as_bytes()).as_bytes()[..8]
-            .try_into()
-            .expect("8 bytes"),
-    );
-    Some((tenant, uuid.as_u128()))
-}
-
 /// One encoded line and what decides whether it is written.
 struct Line {
-    key: Option<SeenKey>,
+    key: ReplayKey,
     tenant: String,
     distinct_id: String,
     received_at: OffsetDateTime,
@@ -246,7 +232,7 @@ impl Sink for LocalSink {
                     .entry(self.day_file(day_of(stored)))
                     .or_default()
                     .push(Line {
-                        key: seen_key(&stored.tenant, &stored.uuid.hyphenated().to_string()),
+                        key: (tenant_key(&stored.tenant), stored.uuid.as_u128()),
                         tenant: stored.tenant.clone(),
                         distinct_id: stored.distinct_id.clone(),
                         received_at: stored.received_at,
@@ -337,13 +323,11 @@ impl LocalSink {
                     done.erased += 1;
                     continue;
                 }
-                if let Some(key) = line.key {
-                    if seen.keys.contains(&key) || !batch.insert(key) {
-                        done.duplicates += 1;
-                        continue;
-                    }
-                    keys.push(key);
+                if seen.keys.contains(&line.key) || !batch.insert(line.key) {
+                    done.duplicates += 1;
+                    continue;
                 }
+                keys.push(line.key);
                 bytes.extend_from_slice(&line.bytes);
             }
         }
@@ -423,8 +407,8 @@ fn learn_tail(file: &mut File, len: u64, seen: &mut Seen) -> std::io::Result<()>
             uuid: Some(uuid),
         }) = serde_json::from_slice::<Keys>(line)
         {
-            if let Some(key) = seen_key(&tenant, &uuid) {
-                seen.insert(key);
+            if let Ok(uuid) = uuid::Uuid::parse_str(&uuid) {
+                seen.insert((tenant_key(&tenant), uuid.as_u128()));
             }
         }
     }
