@@ -33,8 +33,32 @@ struct Tombstone {
     received_before: String,
 }
 
-/// Who is erased: (tenant, stored distinct id) → the latest cutoff.
-pub type Table = HashMap<(String, String), OffsetDateTime>;
+/// Who is erased: tenant → stored distinct id → the latest cutoff. Nested, so a check
+/// borrows the event's strings instead of building a key per event.
+#[derive(Debug, Default)]
+pub struct Table(HashMap<String, HashMap<String, OffsetDateTime>>);
+
+impl Table {
+    /// Whether no one is erased.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many people are erased.
+    pub fn len(&self) -> usize {
+        self.0.values().map(HashMap::len).sum()
+    }
+
+    fn add(&mut self, tenant: String, distinct_id: String, cutoff: OffsetDateTime) {
+        let slot = self
+            .0
+            .entry(tenant)
+            .or_default()
+            .entry(distinct_id)
+            .or_insert(OffsetDateTime::UNIX_EPOCH);
+        *slot = (*slot).max(cutoff);
+    }
+}
 
 /// The tombstones of one data directory, re-read when the file changes.
 #[derive(Debug)]
@@ -141,11 +165,11 @@ pub fn is_erased(
     distinct_id: &str,
     received_at: OffsetDateTime,
 ) -> bool {
-    if table.is_empty() {
-        return false;
-    }
-    let key = (tenant.to_owned(), distinct_id.to_owned());
-    table.get(&key).is_some_and(|cutoff| received_at < *cutoff)
+    table
+        .0
+        .get(tenant)
+        .and_then(|people| people.get(distinct_id))
+        .is_some_and(|cutoff| received_at < *cutoff)
 }
 
 fn ends_with_newline(path: &Path, len: u64) -> io::Result<bool> {
@@ -159,7 +183,7 @@ fn ends_with_newline(path: &Path, len: u64) -> io::Result<bool> {
 
 fn read_table(path: &Path) -> io::Result<Table> {
     let text = std::fs::read(path)?;
-    let mut table = Table::new();
+    let mut table = Table::default();
     for line in text.split(|&b| b == b'\n') {
         let Ok(t) = serde_json::from_slice::<Tombstone>(line) else {
             continue;
@@ -167,10 +191,7 @@ fn read_table(path: &Path) -> io::Result<Table> {
         let Ok(cutoff) = OffsetDateTime::parse(&t.received_before, &Rfc3339) else {
             continue;
         };
-        let slot = table
-            .entry((t.tenant, t.distinct_id))
-            .or_insert(OffsetDateTime::UNIX_EPOCH);
-        *slot = (*slot).max(cutoff);
+        table.add(t.tenant, t.distinct_id, cutoff);
     }
     Ok(table)
 }
