@@ -37,6 +37,16 @@ pub fn binary() -> PathBuf {
     bin
 }
 
+/// A command running the `hush-collector` binary without the suite's own `HUSH_*`
+/// variables (`HUSH_TEST_CLICKHOUSE_URL`…), which are not collector settings.
+pub fn command() -> Command {
+    let mut cmd = Command::new(binary());
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("HUSH_")) {
+        cmd.env_remove(k);
+    }
+    cmd
+}
+
 /// A running collector process. Killed when dropped.
 pub struct CollectorProcess {
     child: Option<Child>,
@@ -80,19 +90,13 @@ impl CollectorProcess {
             .append(true)
             .open(&self.log_path)
             .expect("open log");
-        let mut cmd = Command::new(binary());
+        let mut cmd = command();
         cmd.arg("serve")
             .arg("--config")
             .arg(&self.config_path)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log fd"))
             .stderr(log);
-        // The suite's own HUSH_TEST_* variables are not collector settings.
-        for (k, _) in std::env::vars() {
-            if k.starts_with("HUSH_") {
-                cmd.env_remove(k);
-            }
-        }
         for (k, v) in &self.extra_env {
             cmd.env(k, v);
         }

@@ -153,7 +153,7 @@ async fn events_reach_both_sinks_scrubbed_and_hashed() -> anyhow::Result<()> {
     // Erase on request: one person's rows go, everyone else's stay.
     let config_path = dir.path().join("hush.toml");
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(hush_tests::collector_process::binary())
+        hush_tests::collector_process::command()
             .args([
                 "erase",
                 "--tenant",
@@ -163,8 +163,6 @@ async fn events_reach_both_sinks_scrubbed_and_hashed() -> anyhow::Result<()> {
             ])
             .arg("--config")
             .arg(&config_path)
-            .env_remove("HUSH_TEST_CLICKHOUSE_URL")
-            .env_remove("HUSH_CLICKHOUSE_SCRIPT")
             .output()
     })
     .await??;

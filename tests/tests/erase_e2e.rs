@@ -2,12 +2,12 @@
 //! queue (PostHog was down) never reach PostHog after the restart, the local day files lose
 //! that person's lines, and the command reports the count per store.
 
-use hush_tests::collector_process::{binary, CollectorProcess};
+use hush_tests::collector_process::{command, CollectorProcess};
 use hush_tests::posthog_standin::PostHogStandIn;
 use hush_tests::wait::until;
 use serde_json::{json, Value};
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 const KEY: &str = "phc_erase_test_key";
@@ -69,12 +69,7 @@ async fn erase_drops_queued_events_and_local_lines_and_reports_each_store() -> a
     .await?;
     collector.terminate();
 
-    let mut erase = Command::new(binary());
-    // The suite's own HUSH_TEST_* variables are not collector settings.
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("HUSH_")) {
-        erase.env_remove(k);
-    }
-    let mut erase = erase
+    let mut erase = command()
         .args(["erase", "--config"])
         .arg(dir.path().join("hush.toml"))
         .args(["--tenant", "t", "--distinct-id", "-"])

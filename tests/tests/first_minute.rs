@@ -2,13 +2,35 @@
 //! prints a dev tenant's key and a `curl` line; running that line stores one scrubbed event.
 
 use hush_tests::clickhouse::free_port;
-use hush_tests::collector_process::binary;
+use hush_tests::collector_process::command;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Kills the child when dropped.
 struct Running(std::process::Child);
+
+/// `hush-collector serve` with `args`, no config file, in `dir`, listening on a free
+/// loopback port (the only setting, instead of 8787); stderr piped. Returns it and the
+/// address.
+fn serve_without_config(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Running, String) {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut cmd = command();
+    cmd.arg("serve")
+        .args(args)
+        .current_dir(dir)
+        .env("HUSH_LISTEN", &addr)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    (Running(cmd.spawn().unwrap()), addr)
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -20,23 +42,9 @@ impl Drop for Running {
 #[test]
 fn serve_without_config_then_the_printed_curl_stores_one_scrubbed_event() {
     let dir = tempfile::tempdir().unwrap();
-    let addr = format!("127.0.0.1:{}", free_port());
-    let mut cmd = Command::new(binary());
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("HUSH_")) {
-        cmd.env_remove(k);
-    }
-    // The port is the only setting (a free one instead of 8787); a stray HUSH_ variable is
-    // only a warning.
-    let child = cmd
-        .arg("serve")
-        .current_dir(dir.path())
-        .env("HUSH_LISTEN", &addr)
-        .env("HUSH_BIN", "/usr/local/bin/hush")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut running = Running(child);
+    // A stray HUSH_ variable is only a warning.
+    let (mut running, addr) =
+        serve_without_config(dir.path(), &[], &[("HUSH_BIN", "/usr/local/bin/hush")]);
     let stderr = running.0.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     let mut curl = None;
@@ -96,20 +104,7 @@ fn serve_without_config_then_the_printed_curl_stores_one_scrubbed_event() {
 #[test]
 fn json_logs_are_one_object_a_line() {
     let dir = tempfile::tempdir().unwrap();
-    let addr = format!("127.0.0.1:{}", free_port());
-    let mut cmd = Command::new(binary());
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("HUSH_")) {
-        cmd.env_remove(k);
-    }
-    let child = cmd
-        .args(["serve", "--log-format", "json"])
-        .current_dir(dir.path())
-        .env("HUSH_LISTEN", &addr)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut running = Running(child);
+    let (mut running, _) = serve_without_config(dir.path(), &["--log-format", "json"], &[]);
     let stderr = running.0.stderr.take().unwrap();
     let mut saw_key = false;
     for line in BufReader::new(stderr).lines() {
