@@ -3,6 +3,7 @@
 //! recordings (`/s/`). hush has no flags and keeps no recordings, so the answers say so.
 
 use super::error::ApiError;
+use super::ingest::resolve_tenant;
 use super::state::AppState;
 use crate::drop_reason::DropReason;
 use axum::extract::{Path, State};
@@ -34,23 +35,12 @@ fn remote_config(token: &str) -> Value {
     })
 }
 
-/// A project key as it may appear in a path: the key of a tenant, or nothing.
-fn known_token(state: &AppState, token: &str) -> Result<(), ApiError> {
-    match state.tenants.get(token) {
-        Some(_) => Ok(()),
-        None => Err(ApiError::Unauthorized {
-            code: "invalid_api_key",
-            detail: "the project api_key is not known to this collector".into(),
-        }),
-    }
-}
-
 /// `GET /array/{token}/config`: the remote config as JSON.
 pub async fn config_json(
     State(state): State<Arc<AppState>>,
     Path(token): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    known_token(&state, &token)?;
+    resolve_tenant(&state, Some(&token))?;
     Ok(Json(remote_config(&token)))
 }
 
@@ -62,7 +52,7 @@ pub async fn config_js(
     if script != "config.js" {
         return Err(ApiError::NotFound);
     }
-    known_token(&state, &token)?;
+    resolve_tenant(&state, Some(&token))?;
     // The token is a known key (letters, digits, `_`), so it is safe inside the script.
     let config = json!({"config": remote_config(&token), "siteApps": []});
     let script = format!(

@@ -417,7 +417,8 @@ async fn read_body(body: Body, max: usize, announced: Option<u64>) -> Result<Vec
     Ok(out)
 }
 
-fn resolve_tenant(state: &AppState, key: Option<&str>) -> Result<Arc<Tenant>, ApiError> {
+/// The tenant of a project key: 401 for none, a personal (`phx_`) key or an unknown one.
+pub(super) fn resolve_tenant(state: &AppState, key: Option<&str>) -> Result<Arc<Tenant>, ApiError> {
     let key = key.ok_or_else(|| ApiError::Unauthorized {
         code: "missing_api_key",
         detail: "no project api_key or token was sent".into(),
