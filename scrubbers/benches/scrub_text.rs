@@ -6,11 +6,13 @@
 use std::hint::black_box;
 
 use criterion::{criterion_main, Criterion, Throughput};
-use hush_scrubbers::Scrubber;
+use hush_scrubbers::{NameDetector, PersonNames, Scrubber};
 use regex::Regex;
 
 const CLEAN: &str = include_str!("data/clean_logs.txt");
 const PII: &str = include_str!("data/pii_dense.txt");
+/// Technical prose full of capitalised words: the name detector's worst case.
+const PROSE: &str = include_str!("../tests/names/hard_negatives.txt");
 
 /// Roughly the same rules as regexes, the way a first implementation would write them.
 const NAIVE_RULES: &[(&str, &str)] = &[
@@ -90,11 +92,27 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|(p, r)| (*p, Regex::new(r).expect("baseline regex")))
         .collect();
-    for (name, text) in [("clean_logs", CLEAN), ("pii_dense", PII)] {
+    // The built-in person-name detector is on by default; the bar compares the two
+    // in the same run.
+    let without_names = Scrubber::builder()
+        .disable("person_name")
+        .build()
+        .expect("valid");
+    for (name, text) in [("clean_logs", CLEAN), ("pii_dense", PII), ("prose", PROSE)] {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function("hush_scrub_text", |b| {
             b.iter(|| scrubber.scrub_text(black_box(text)).len())
+        });
+        group.bench_function("hush_without_names", |b| {
+            b.iter(|| without_names.scrub_text(black_box(text)).len())
+        });
+        group.bench_function("person_names_alone", |b| {
+            b.iter(|| {
+                let mut spans = Vec::new();
+                PersonNames.find_names(black_box(text), &mut spans);
+                spans.len()
+            })
         });
         group.bench_function("before_catalogue", |b| {
             b.iter(|| before.scrub_text(black_box(text)).len())

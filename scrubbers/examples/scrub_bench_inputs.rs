@@ -28,12 +28,28 @@ fn main() {
         other => panic!("unknown input {other:?}: use clean, dense or small"),
     };
     // A third argument `before` runs the engine from before the detector catalogue
-    // (`hush-scrubbers-baseline`) instead, for instruction counts side by side.
-    let before = args.next().as_deref() == Some("before");
-    let scrubber = hush_scrubbers::Scrubber::default();
+    // (`hush-scrubbers-baseline`) instead, for instruction counts side by side;
+    // `no-names` runs today's engine with the person-name detector off, `names-only` the
+    // person-name detector alone.
+    let mode = args.next();
+    let before = mode.as_deref() == Some("before");
+    let scrubber = if mode.as_deref() == Some("no-names") {
+        hush_scrubbers::Scrubber::builder()
+            .disable("person_name")
+            .build()
+            .expect("valid")
+    } else {
+        hush_scrubbers::Scrubber::default()
+    };
     let baseline = hush_scrubbers_baseline::Scrubber::default();
+    let names_only = mode.as_deref() == Some("names-only");
     let scrub = |t: &str| {
-        if before {
+        if names_only {
+            use hush_scrubbers::NameDetector;
+            let mut spans = Vec::new();
+            hush_scrubbers::PersonNames.find_names(t, &mut spans);
+            spans.len()
+        } else if before {
             baseline.scrub_text(t).len()
         } else {
             scrubber.scrub_text(t).len()

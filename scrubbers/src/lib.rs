@@ -5,7 +5,8 @@
 //! (Luhn-checked), IBANs (mod-97), US SSNs, user names in home paths, URL credentials,
 //! secrets behind keys that name them (in `.env`, YAML, JSON, XML, code, headers, URLs,
 //! connection strings, Kubernetes Secrets), authorization credentials of every scheme,
-//! JWTs, PEM private keys, some 230 vendor token formats, generic high-entropy secrets and
+//! JWTs, PEM private keys, some 230 vendor token formats, generic high-entropy secrets,
+//! person names in free text (a bundled lexicon of real names, weighed with context) and
 //! custom regex rules, and replaces each span with a typed placeholder, a keyed hash, a
 //! mask or nothing.
 //!
@@ -69,6 +70,7 @@ mod detectors;
 mod error;
 mod json;
 mod kind;
+mod names;
 mod repeat;
 mod scrubber;
 mod validate;
@@ -78,4 +80,5 @@ pub use context::ScrubContext;
 pub use error::ScrubError;
 pub use json::add_summary;
 pub use kind::{Finding, Kind, Redaction};
+pub use names::{lexicon_bytes, PersonNames};
 pub use scrubber::{NameDetector, Scrubber, ScrubberBuilder};

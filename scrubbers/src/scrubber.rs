@@ -15,8 +15,9 @@ use crate::kind::{Finding, Kind, Redaction};
 
 /// A pluggable detector for person names (or any other free-text entity).
 ///
-/// hush ships no name recognition; this is the seam for a dictionary or model-backed
-/// detector. Spans it reports are redacted as [`Kind::PERSON_NAME`] (`[NAME]`).
+/// The built-in one is [`PersonNames`](crate::PersonNames), on by default; this is the
+/// seam to replace it (a model-backed detector, say). Spans it reports are redacted as
+/// [`Kind::PERSON_NAME`] (`[PERSON]`).
 pub trait NameDetector: Send + Sync {
     /// Appends the byte ranges of names found in `text` to `out`. Ranges must lie on
     /// `char` boundaries of `text`; invalid ranges are ignored.
@@ -34,6 +35,9 @@ struct Inner {
     disabled: HashSet<Kind>,
     custom: Vec<CustomRule>,
     names: Option<Arc<dyn NameDetector>>,
+    /// `names` is the built-in [`PersonNames`](crate::PersonNames), which can reuse the
+    /// byte classes the other detectors computed.
+    builtin_names: bool,
     hash_key: [u8; 32],
 }
 
@@ -86,14 +90,18 @@ fn random_key() -> Result<[u8; 32], ScrubError> {
 /// The built-in detectors over `text`: the anchored pass, then the word scan outside the
 /// spans it claimed. Returns whether the text may hold an encoding (`%`, `\`, non-ASCII).
 fn detect(text: &str, cands: &mut Vec<Cand>) -> bool {
-    let classes = detectors::ByteClasses::new(text.as_bytes());
-    detectors::anchors::find(text, &classes, cands);
+    detect_in(text, &detectors::ByteClasses::new(text.as_bytes()), cands)
+}
+
+/// [`detect`] with the text's byte classes already made (the name detector reads them too).
+fn detect_in(text: &str, classes: &detectors::ByteClasses<'_>, cands: &mut Vec<Cand>) -> bool {
+    detectors::anchors::find(text, classes, cands);
     let mut claimed = detectors::take_spans();
     if !cands.is_empty() {
         claimed.extend(cands.iter().map(|c| (c.start, c.end)));
         claimed.sort_unstable();
     }
-    detectors::scan::find(text, &classes, &claimed, cands);
+    detectors::scan::find(text, classes, &claimed, cands);
     detectors::put_spans(claimed);
     classes.may_encode()
 }
@@ -123,7 +131,8 @@ impl Scrubber {
             return Vec::new();
         }
         let mut cands = Vec::with_capacity(8);
-        let may_encode = detect(text, &mut cands);
+        let classes = detectors::ByteClasses::new(text.as_bytes());
+        let may_encode = detect_in(text, &classes, &mut cands);
         // Encoded text (`%40`, `\u0040`, zero-width, fullwidth): scanned again decoded,
         // findings mapped back onto the encoded bytes. They go first, so that the decoded
         // reading wins a tie over the same span (`api\u{200D}_key` names an API key).
@@ -157,7 +166,11 @@ impl Scrubber {
         }
         if let Some(names) = &self.inner.names {
             let mut ranges = Vec::new();
-            names.find_names(text, &mut ranges);
+            if self.inner.builtin_names {
+                crate::names::find_with_classes(text, &classes, &mut ranges);
+            } else {
+                names.find_names(text, &mut ranges);
+            }
             for r in ranges {
                 if r.start < r.end
                     && r.end <= text.len()
@@ -298,14 +311,29 @@ impl Scrubber {
 /// Configures a [`Scrubber`].
 ///
 /// Starts with every built-in detector enabled and [`Redaction::Placeholder`] for all.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ScrubberBuilder {
     actions: Vec<(String, Redaction)>,
     default_action: Redaction,
     custom: Vec<(String, String, Redaction)>,
     disabled: Vec<String>,
     names: Option<Arc<dyn NameDetector>>,
+    builtin_names: bool,
     hash_key: Option<[u8; 32]>,
+}
+
+impl Default for ScrubberBuilder {
+    fn default() -> Self {
+        Self {
+            actions: Vec::new(),
+            default_action: Redaction::default(),
+            custom: Vec::new(),
+            disabled: Vec::new(),
+            names: Some(Arc::new(crate::names::PersonNames)),
+            builtin_names: true,
+            hash_key: None,
+        }
+    }
 }
 
 impl fmt::Debug for ScrubberBuilder {
@@ -351,9 +379,11 @@ impl ScrubberBuilder {
         self
     }
 
-    /// Plugs in a person-name detector. Default: none.
+    /// Replaces the person-name detector. Default: the built-in
+    /// [`PersonNames`](crate::PersonNames); `disable("person_name")` turns names off.
     pub fn name_detector(mut self, detector: Arc<dyn NameDetector>) -> Self {
         self.names = Some(detector);
+        self.builtin_names = false;
         self
     }
 
@@ -415,13 +445,18 @@ impl ScrubberBuilder {
             actions.insert(kind.clone(), action);
             custom.push(CustomRule { kind, regex });
         }
+        // A disabled kind is never looked for: the scan costs time.
+        let names = self
+            .names
+            .filter(|_| !disabled.contains(&Kind::PERSON_NAME));
         Ok(Scrubber {
             inner: Arc::new(Inner {
                 actions,
                 default_action: self.default_action,
                 disabled,
                 custom,
-                names: self.names,
+                names,
+                builtin_names: self.builtin_names,
                 hash_key: match self.hash_key {
                     Some(key) => key,
                     None => random_key()?,

@@ -120,7 +120,45 @@ fn name_detector_seam() {
         .name_detector(Arc::new(Dictionary(vec!["Cas van Luin"])))
         .build()
         .unwrap();
-    assert_eq!(s.scrub_text("invited Cas van Luin"), "invited [NAME]");
+    assert_eq!(s.scrub_text("invited Cas van Luin"), "invited [PERSON]");
+    // The plugged-in detector replaces the built-in one.
+    assert_eq!(
+        s.scrub_text("Hi, this is Donna Pearson"),
+        "Hi, this is Donna Pearson"
+    );
+}
+
+#[test]
+fn built_in_names_are_on_by_default_and_take_every_action() {
+    let text = "Invite failed: Phillis Ennis is already a member";
+    assert_eq!(
+        Scrubber::default().scrub_text(text),
+        "Invite failed: [PERSON] is already a member"
+    );
+    let masked = Scrubber::builder()
+        .action("person_name", Redaction::Mask)
+        .build()
+        .unwrap()
+        .scrub_text(text);
+    assert!(
+        !masked.contains("Phillis") && !masked.contains("Ennis"),
+        "{masked}"
+    );
+    let hashed = Scrubber::builder()
+        .action("person_name", Redaction::Hash)
+        .hash_key([3; 32])
+        .build()
+        .unwrap()
+        .scrub_text(text);
+    assert!(hashed.contains("[HASH:person_name:"), "{hashed}");
+    let removed = Scrubber::builder()
+        .action("person_name", Redaction::Remove)
+        .build()
+        .unwrap()
+        .scrub_text(text);
+    assert_eq!(removed, "Invite failed:  is already a member");
+    let off = Scrubber::builder().disable("person_name").build().unwrap();
+    assert_eq!(off.scrub_text(text), text);
 }
 
 #[test]

@@ -84,8 +84,9 @@ kinds! {
     DISCORD_WEBHOOK = "discord_webhook", "[REDACTED:discord_webhook]";
     /// A long, high-entropy, mixed-case alphanumeric string that looks like a credential.
     HIGH_ENTROPY_SECRET = "high_entropy_secret", "[REDACTED:high_entropy_secret]";
-    /// A person's name reported by a plugged-in [`NameDetector`](crate::NameDetector).
-    PERSON_NAME = "person_name", "[NAME]";
+    /// A person's name in free text, found by the built-in [`PersonNames`](crate::PersonNames)
+    /// or a plugged-in [`NameDetector`](crate::NameDetector).
+    PERSON_NAME = "person_name", "[PERSON]";
 }
 
 /// A rule of a structural family: its name (a finding's `rule`), the family file that

@@ -22,6 +22,8 @@ pub(crate) struct Block {
     pub trigger: u64,
     /// Alphanumerics and `+ , - . / = _`: a superset of the characters of tokens.
     pub token: u64,
+    /// `.` and `_`: the joints of `first.last` accounts, for the name detector.
+    pub joint: u64,
 }
 
 #[cfg(any(test, not(target_arch = "x86_64")))]
@@ -35,6 +37,8 @@ const C_UPPER: u8 = 4;
 const C_TRIGGER: u8 = 8;
 #[cfg(any(test, not(target_arch = "x86_64")))]
 const C_TOKEN: u8 = 16;
+#[cfg(any(test, not(target_arch = "x86_64")))]
+const C_JOINT: u8 = 32;
 
 #[cfg(any(test, not(target_arch = "x86_64")))]
 static BYTE_CLASS: [u8; 256] = {
@@ -58,6 +62,9 @@ static BYTE_CLASS: [u8; 256] = {
         if matches!(c, b'+'..=b'/' | b'=' | b'_') {
             k |= C_TOKEN;
         }
+        if matches!(c, b'.' | b'_') {
+            k |= C_JOINT;
+        }
         t[i] = k;
         i += 1;
     }
@@ -76,6 +83,7 @@ fn classify_bytewise(block: &[u8]) -> Block {
         out.upper |= bit(C_UPPER);
         out.trigger |= bit(C_TRIGGER);
         out.token |= bit(C_TOKEN);
+        out.joint |= bit(C_JOINT);
     }
     out
 }
@@ -109,7 +117,7 @@ mod sse2 {
 
     /// Classifies a whole 64-byte block, 16 bytes per step.
     #[inline(always)]
-    pub(super) fn classify(block: &[u8; 64], special: &mut u32) -> Block {
+    pub(super) fn classify(block: &[u8; 64], special: &mut u32, high: &mut u32) -> Block {
         let mut out = Block::default();
         for (j, lane) in block.chunks_exact(16).enumerate() {
             let v = load_unaligned_m128i(lane.try_into().expect("16 bytes"));
@@ -132,6 +140,8 @@ mod sse2 {
             out.trigger |= mask(trigger) << shift;
             out.token |= mask(token) << shift;
             // High bit: non-ASCII; with `%`, `&` and `\\`, where an encoding can start.
+            out.joint |= mask(eq(v, b'.') | eq(v, b'_')) << shift;
+            *high |= move_mask_i8_m128i(v) as u32;
             *special |= move_mask_i8_m128i(v | eq(v, b'%') | eq(v, b'&') | eq(v, b'\\')) as u32;
         }
         out
@@ -140,10 +150,10 @@ mod sse2 {
 
 /// Classifies one full block.
 #[inline(always)]
-fn classify(block: &[u8; 64], special: &mut u32) -> Block {
+fn classify(block: &[u8; 64], special: &mut u32, high: &mut u32) -> Block {
     #[cfg(target_arch = "x86_64")]
     {
-        sse2::classify(block, special)
+        sse2::classify(block, special, high)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -152,6 +162,7 @@ fn classify(block: &[u8; 64], special: &mut u32) -> Block {
                 .iter()
                 .any(|&c| matches!(c, b'%' | b'&' | b'\\') || c >= 0x80),
         );
+        *high |= u32::from(block.iter().any(|&c| c >= 0x80));
         classify_bytewise(block)
     }
 }
@@ -170,6 +181,8 @@ pub(crate) struct ByteClasses<'t> {
     blocks: Vec<Block>,
     /// Any `%`, `&`, `\\` or non-ASCII byte.
     may_encode: bool,
+    /// Any non-ASCII byte.
+    non_ascii: bool,
 }
 
 impl Drop for ByteClasses<'_> {
@@ -189,18 +202,24 @@ impl<'t> ByteClasses<'t> {
         blocks.reserve(b.len() / 64 + 1);
         let mut chunks = b.chunks_exact(64);
         let mut special = 0u32;
+        let mut high = 0u32;
         for chunk in chunks.by_ref() {
-            blocks.push(classify(chunk.try_into().expect("64 bytes"), &mut special));
+            blocks.push(classify(
+                chunk.try_into().expect("64 bytes"),
+                &mut special,
+                &mut high,
+            ));
         }
         let rest = chunks.remainder();
         let mut tail = [0u8; 64];
         tail[..rest.len()].copy_from_slice(rest);
-        blocks.push(classify(&tail, &mut special));
+        blocks.push(classify(&tail, &mut special, &mut high));
         ByteClasses {
             text: b,
             tail,
             blocks,
             may_encode: special != 0,
+            non_ascii: high != 0,
         }
     }
 
@@ -208,6 +227,18 @@ impl<'t> ByteClasses<'t> {
     #[inline]
     pub(crate) fn may_encode(&self) -> bool {
         self.may_encode
+    }
+
+    /// Every block, in order (the last one past the end of the text).
+    #[inline]
+    pub(crate) fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
+    /// Does the text hold a byte outside ASCII?
+    #[inline]
+    pub(crate) fn non_ascii(&self) -> bool {
+        self.non_ascii
     }
 
     /// The 64 bytes of block `w` (zero past the end of the text), so that a bit index

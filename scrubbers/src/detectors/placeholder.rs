@@ -12,6 +12,7 @@ pub(crate) const PLACEHOLDERS: &[&[u8]] = &[
     b"[MAC]",
     b"[USER]",
     b"[NAME]",
+    b"[PERSON]",
 ];
 
 /// Does `s` contain one of our own placeholders?
@@ -34,6 +35,7 @@ pub(crate) fn starts_with_placeholder(s: &str) -> bool {
             "[MAC]",
             "[USER]",
             "[NAME]",
+            "[PERSON]",
         ]
         .iter()
         .any(|p| s.starts_with(p))

@@ -1,0 +1,589 @@
+//! The built-in person-name detector: capitalised chains of given names and surnames,
+//! weighed with the cues around them; `first.last` identifiers in quotes or after `user`.
+//!
+//! Evidence is counted in points; a span is a name at [`THRESHOLD`]. A chain of two
+//! names with one that is no everyday, place or product word (`Donna Pearson`, `Gerardo
+//! Apple`) is a name on its own; a lone name, or a pair of ambiguous ones (`Chase Huff`,
+//! `Mark Read`), needs a cue (`Dear Grant`, `my manager Stephens`, `Nettie, she owns`).
+
+use std::ops::Range;
+
+use super::cues::{self, STRONG, WEAK};
+use super::fold::fold_into;
+use super::lexicon::{hash, lookup, lookup_hashed, Entry};
+use super::words::{at_word_start, word_at, words_after, words_before, CueWord, Word};
+use crate::scrubber::NameDetector;
+
+/// Points at which a span is a person's name.
+const THRESHOLD: i32 = 6;
+/// Name words in one chain at most (`María José García López`).
+const MAX_CHAIN: usize = 5;
+
+/// The built-in person-name detector (see the module docs). Cheap to create: the lexicon
+/// is compiled into the binary and read in place.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PersonNames;
+
+/// The lexicon's view of one word, hyphenated parts combined. Tiers are 1 + the decimal
+/// order of magnitude of the people with the name (0: not a name of that kind).
+#[derive(Clone, Copy, Debug, Default)]
+struct Lex {
+    given: u8,
+    surname: u8,
+    /// A name that is no everyday word, place or thing.
+    clear: bool,
+    /// A clear name at least a thousand people carry.
+    solid: bool,
+    /// Also a product, calendar abbreviation or place (`Jenkins`, `Mon`, `Austin`).
+    thing: bool,
+    /// Also one of the most common English words (`Will`, `Grant`).
+    common: bool,
+    /// A capitalised particle between name words (`Di` in `Elena Di Pietro`).
+    particle: bool,
+    /// Opens a cue phrase (`Dear`, `Hi`, `Segnalato`).
+    opener: bool,
+    /// A function word, or a common word few people carry as a name (`The`, `Now`,
+    /// `Code`): no name part.
+    plain_word: bool,
+    unknown: bool,
+}
+
+/// 1 + log10 of a thousand people.
+const THOUSAND: u8 = 4;
+
+impl Lex {
+    fn is_name(self) -> bool {
+        (self.given > 0 || self.surname > 0) && !self.plain_word
+    }
+
+    /// Can be part of a name: a name, or a word the lexicon does not know.
+    fn name_like(self) -> bool {
+        self.is_name() || self.unknown || self.particle
+    }
+}
+
+fn lex_of(text: &str, w: &Word, key: &mut Vec<u8>) -> Option<Lex> {
+    let word = &text[w.start..w.end];
+    let mut lex = Lex {
+        unknown: true,
+        plain_word: true,
+        ..Lex::default()
+    };
+    let mut add = |e: Entry| {
+        let tier = e.given().max(e.surname());
+        lex.given = lex.given.max(e.given());
+        lex.surname = lex.surname.max(e.surname());
+        lex.clear |= e.is_name() && !e.is_ambiguous();
+        lex.solid |= e.is_name() && !e.is_ambiguous() && tier >= THOUSAND;
+        // A place many people are named after (`Jordan`, `Medina`) is only ambiguous.
+        lex.thing |= e.is_thing() || (e.is_place() && tier < THOUSAND);
+        lex.common |= e.is_common_word();
+        lex.plain_word &= (e.is_common_word() && tier < THOUSAND) || e.is_stop_word();
+        lex.unknown &= e.is_unknown();
+    };
+    // A plain ASCII word comes hashed by the reader (most of them).
+    if w.hash != 0 {
+        add(lookup_hashed(w.hash));
+        lex.opener = !lex.name_like() && cues::index().is_opener(w.hash);
+        return Some(lex);
+    }
+    let mut parts = 0;
+    for part in word.split('-') {
+        if !fold_into(part, key) {
+            return None;
+        }
+        add(lookup(key));
+        parts += 1;
+    }
+    if parts == 1 && !lex.name_like() {
+        lex.opener = cues::index().is_opener(hash(key));
+    }
+    Some(lex)
+}
+
+/// The weight of the longest phrase in `index` that `words` (nearest the name first)
+/// match, every word usable as a cue.
+fn cue_weight(index: &cues::Map<Vec<cues::Phrase>>, words: &[CueWord]) -> i32 {
+    let Some(rows) = words.first().and_then(|w| index.get(w.as_str())) else {
+        return 0;
+    };
+    let mut best = (0, 0);
+    for row in rows {
+        let n = row.words.len();
+        if n > words.len() || n < best.0 {
+            continue;
+        }
+        let matches = row
+            .words
+            .iter()
+            .zip(words)
+            .all(|(a, b)| b.usable && *a == b.as_str());
+        if matches && (n > best.0 || row.weight > best.1) {
+            best = (n, row.weight);
+        }
+    }
+    best.1
+}
+
+struct Scan<'t> {
+    text: &'t str,
+    /// The lexicon's view of the word a chain starts with, looked up before the chain was
+    /// read: not looked up twice.
+    first: Option<(usize, Lex)>,
+    /// End of the last name found: `Efua and Søren`, `Joy, Sunny` continue a list.
+    last_name_end: Option<usize>,
+    key: Vec<u8>,
+    before: Vec<CueWord>,
+    after: Vec<CueWord>,
+}
+
+impl Scan<'_> {
+    /// Evidence from the words before `start`, and whether the name is mid-sentence.
+    fn before(&mut self, start: usize) -> (i32, bool) {
+        // The nearest word first: most capitalised words follow no cue word at all.
+        let mut mid = words_before(self.text, start, 1, &mut self.before);
+        let index = &cues::index().before;
+        match self.before.first().and_then(|w| index.get(w.as_str())) {
+            Some(rows) if rows.iter().any(|r| r.words.len() > 1) => {
+                mid = words_before(self.text, start, 3, &mut self.before);
+            }
+            _ => {}
+        }
+        if let Some(end) = self.last_name_end.filter(|&e| e <= start) {
+            if matches!(
+                &self.text[end..start],
+                " and "
+                    | ", "
+                    | " & "
+                    | " or "
+                    | ", and "
+                    | " und "
+                    | " et "
+                    | " y "
+                    | " e "
+                    | " en "
+                    | " og "
+                    | " och "
+                    | " i "
+                    | " ve "
+            ) {
+                return (STRONG, mid);
+            }
+        }
+        (cue_weight(index, &self.before), mid)
+    }
+
+    /// Evidence from what follows the name ending at `w`.
+    fn after(&mut self, w: &Word) -> i32 {
+        let mut points = if w.possessive { WEAK } else { 0 };
+        let first = words_after(self.text, w.full_end, 1, &mut self.after);
+        // Read on only after a word that can start a cue or a verb (`said she…`).
+        if let Some(next) = self.after.first() {
+            let word = next.as_str();
+            if cues::index().after.contains_key(word) || word.ends_with(['s', 'd']) {
+                words_after(self.text, w.full_end, 6, &mut self.after);
+            }
+        }
+        let rest = &self.text[w.full_end..];
+        match first {
+            // `Ada Bright <ada@…>`, git's `Name <no email>`.
+            Some('<') if rest.starts_with(" <") => {
+                let inner = rest[2..].split('>').next().unwrap_or("");
+                if inner.len() < 100 && (inner.contains('@') || inner.contains("email")) {
+                    points += STRONG;
+                }
+            }
+            Some('(') => {
+                let rest = rest.trim_start_matches(' ');
+                let inner = rest[1..].split(')').next().unwrap_or("");
+                if cues::ROLE_IN_PARENS.contains(&inner.to_ascii_lowercase().as_str()) {
+                    points += STRONG;
+                }
+            }
+            _ => {
+                points += cue_weight(&cues::index().after, &self.after);
+                // `Jordan said she…`, `Achieng wants to know why she…`: a verb, then a
+                // personal pronoun within a few words.
+                let pronoun = |w: &&CueWord| {
+                    let w = w.as_str().split('\'').next().unwrap_or("");
+                    w == "she" || w == "he"
+                };
+                let verb = points > 0
+                    || self
+                        .after
+                        .first()
+                        .is_some_and(|w| w.as_str().ends_with(['s', 'd']));
+                if points < STRONG && verb && self.after.iter().skip(1).any(|w| pronoun(&w)) {
+                    points = STRONG;
+                }
+            }
+        }
+        points
+    }
+
+    /// Weighs the chain `words` (capitalised name words; particles and initials between
+    /// them are part of the span) and reports it when it is a name.
+    fn chain(&mut self, mut words: &[Word], out: &mut Vec<Range<usize>>) {
+        // `Hi May`, `Dear Grant`, `Dr Souza`: a cue that opens the chain is no name.
+        while words.len() > 1 && self.is_cue_word(&words[0]) {
+            words = &words[1..];
+        }
+        // `Mon Jun 03`: a month before a number is a date.
+        while let [rest @ .., last] = words {
+            let next = &self.text.as_bytes()[last.full_end..];
+            if !(next.len() > 1 && next[0] == b' ' && next[1].is_ascii_digit()) {
+                break;
+            }
+            let month = self.text[last.start..last.end].to_ascii_lowercase();
+            if !cues::MONTHS.contains(&month.as_str()) {
+                break;
+            }
+            words = rest;
+        }
+        if words.is_empty() {
+            return;
+        }
+        let n = words.len();
+        // A lone word the lexicon knows as a plain word (`Error`, `Cannot`) is never a
+        // name: one lookup saves reading the words around it.
+        let known = self
+            .first
+            .filter(|&(start, _)| start == words[0].start)
+            .map(|(_, l)| l);
+        if n == 1
+            && !known
+                .or_else(|| lex_of(self.text, &words[0], &mut self.key))
+                .is_some_and(Lex::name_like)
+        {
+            return;
+        }
+        let (before, mid) = self.before(words[0].start);
+        let after = self.after(&words[n - 1]);
+        // A lone word scores at most 3 on its own: skip the lookups without a cue.
+        if n == 1 && before + after < THRESHOLD - 3 {
+            return;
+        }
+        let mut lex = [Lex::default(); MAX_CHAIN];
+        // `van der`, `de la`, `Di`: particles between name words are evidence too.
+        let mut particles = n > 1
+            && self.text[words[0].full_end..words[n - 1].start]
+                .split(' ')
+                .any(|w| cues::PARTICLES.contains(&w));
+        for (i, w) in words.iter().enumerate() {
+            let word = &self.text[w.start..w.end];
+            if i > 0 && i + 1 < n && cues::PARTICLES.contains(&word.to_lowercase().as_str()) {
+                lex[i] = Lex {
+                    particle: true,
+                    ..Lex::default()
+                };
+                particles = true;
+                continue;
+            }
+            let known = self
+                .first
+                .filter(|&(start, _)| start == w.start)
+                .map(|(_, l)| l);
+            match known.or_else(|| lex_of(self.text, w, &mut self.key)) {
+                Some(l) => lex[i] = l,
+                None => return,
+            }
+        }
+        let lex = &lex[..n];
+        // Words the lexicon knows as something else only (`Access`, `Team`) end a name.
+        if lex.iter().any(|l| !l.name_like()) {
+            return self.split(words, lex, out);
+        }
+        if n >= 2 {
+            self.key.clear();
+            if fold_into(&self.text[words[0].start..words[0].end], &mut self.key)
+                && cues::PLACE_PREFIXES.contains(&std::str::from_utf8(&self.key).unwrap_or(""))
+            {
+                return;
+            }
+        }
+        let mut names = [Lex::default(); MAX_CHAIN];
+        let mut k = 0;
+        for l in lex.iter().filter(|l| !l.particle) {
+            names[k] = *l;
+            k += 1;
+        }
+        let (lex, n) = (&names[..k], k);
+        let (first, last) = (lex[0], lex[n - 1]);
+        let base = if n == 1 {
+            if first.clear {
+                3
+            } else {
+                1
+            }
+        } else if lex.iter().all(|l| l.unknown) {
+            1
+        } else if (lex.iter().any(|l| l.solid)
+            // Rarer names: a pair of a given name (or a word the lexicon does not know)
+            // and a clear surname (`Riikka Salonen`, `Faith Wanjiku`).
+            || (n == 2 && last.clear && (first.clear || first.given > 0 || first.unknown))
+            || (n == 2 && first.clear && last.unknown))
+            // Given name first; two surnames only when both are clear (`Wanjiru Kamau`).
+            && (first.given > 0 || first.unknown || (first.clear && last.clear))
+            && (last.is_name() || last.unknown)
+            // A product may only open the name, before a clear surname (`Sun Dawkins`;
+            // not `Claude Code`).
+            && (!lex[1..].iter().any(|l| l.thing)
+                // `Jocelyn Spring`: a product may close a name after a clear given name.
+                || (n == 2 && first.solid && first.given > 0))
+            && (!first.thing || last.solid)
+        {
+            6
+        } else if first.given > THOUSAND
+            && last.surname >= THOUSAND
+            && !lex.iter().any(|l| l.thing)
+            && !(first.common && last.common)
+        {
+            4 + if mid { 2 } else { 0 }
+        } else if first.given > THOUSAND + 1
+            && last.surname > THOUSAND
+            && !lex.iter().any(|l| l.thing)
+        {
+            // Two everyday words that are also very common names (`Chase Porter`).
+            4
+        } else {
+            2
+        };
+        let base = base + if particles && n >= 2 { WEAK } else { 0 };
+        if base + before + after >= THRESHOLD {
+            let last_word = &words[words.len() - 1];
+            out.push(words[0].start..last_word.end);
+            self.last_name_end = Some(last_word.full_end);
+        }
+    }
+
+    /// Whether `w` opens a cue (`Hi`, `Dear`, `Dr`, `Segnalato da`), alone or with the
+    /// words after it.
+    fn is_cue_word(&self, w: &Word) -> bool {
+        let word = CueWord::new(&self.text[w.start..w.end], true);
+        let Some(rows) = cues::index().openers.get(word.as_str()) else {
+            return false;
+        };
+        rows.iter().any(|row| {
+            let mut rest = &self.text[w.end..];
+            row.words[1..].iter().all(|next| {
+                let Some(r) = rest.strip_prefix(' ') else {
+                    return false;
+                };
+                let ok = r.len() > next.len()
+                    && r.is_char_boundary(next.len())
+                    && r[..next.len()].eq_ignore_ascii_case(next)
+                    && r[next.len()..].starts_with(' ');
+                if ok {
+                    rest = &r[next.len()..];
+                }
+                ok
+            })
+        })
+    }
+
+    /// Weighs the runs of name-like words between words that are something else.
+    fn split(&mut self, words: &[Word], lex: &[Lex], out: &mut Vec<Range<usize>>) {
+        let mut i = 0;
+        while i < words.len() {
+            if !lex[i].name_like() {
+                i += 1;
+                continue;
+            }
+            let j = (i..words.len())
+                .find(|&j| !lex[j].name_like())
+                .unwrap_or(words.len());
+            // A later run follows a capitalised word, a cue only where it opens a sentence
+            // (`Dear Grant`), which `words_before` tells.
+            self.chain(&words[i..j], out);
+            i = j;
+        }
+    }
+
+    /// The chain of capitalised words from `w`: joined by one space, lower-case particles
+    /// (`van der`) or an initial (`J.`). Ends at a possessive.
+    fn read_chain(&self, w: Word, words: &mut Vec<Word>) -> usize {
+        words.clear();
+        words.push(w);
+        let mut end = w.full_end;
+        let mut cur = w;
+        while words.len() < MAX_CHAIN && !cur.possessive {
+            let mut j = end;
+            let mut ok = false;
+            let mut hops = 0;
+            while hops < 3 && self.text[j..].starts_with(' ') {
+                j += 1;
+                let Some(next) = word_start_here(self.text, j) else {
+                    break;
+                };
+                if next.capitalised || is_particle_joined(&self.text[j..next.end]) {
+                    ok = true;
+                    cur = next;
+                    break;
+                }
+                // An initial: `J. Smith`.
+                if next.full_end == j + 1 && self.text[next.full_end..].starts_with(". ") {
+                    j = next.full_end + 1;
+                    hops += 1;
+                    continue;
+                }
+                if next.lower && cues::PARTICLES.contains(&&self.text[j..next.full_end]) {
+                    j = next.full_end;
+                    hops += 1;
+                    continue;
+                }
+                break;
+            }
+            if !ok {
+                break;
+            }
+            words.push(cur);
+            end = cur.full_end;
+        }
+        end
+    }
+}
+
+/// The end of the word at `k` when it is a capitalised plain ASCII word that can open no
+/// name (`Error`, `Module`, `Cannot`): the lexicon knows it as a word, not as a name, and
+/// it opens no cue. The common case, decided in one pass over the word and one probe;
+/// `None` sends everything else down the full path.
+fn plain_word_end(b: &[u8], k: usize) -> Option<usize> {
+    if !b[k].is_ascii_uppercase()
+        || k > 0
+            && !matches!(
+                b[k - 1],
+                b' ' | b'\n' | b'\t' | b'(' | b'"' | b'`' | b':' | b'['
+            )
+    {
+        return None;
+    }
+    let mut h = super::lexicon::hash_step(super::lexicon::HASH_START, b[k] | 0x20);
+    let mut j = k + 1;
+    while let Some(&c) = b.get(j) {
+        if !c.is_ascii_lowercase() {
+            break;
+        }
+        h = super::lexicon::hash_step(h, c);
+        j += 1;
+    }
+    // Only letters up to a plain separator (`Error:`, `Module not`), two letters at least.
+    if j - k < 2
+        || j - k > super::fold::MAX_KEY
+        || b.get(j).is_some_and(|&c| {
+            c.is_ascii_alphanumeric()
+                || c >= 0x80
+                || matches!(c, b'\'' | b'-' | b'_' | b'.' | b'@' | b'+')
+        })
+    {
+        return None;
+    }
+    let e = lookup_hashed(h);
+    let tier = e.given().max(e.surname());
+    let plain = !e.is_unknown()
+        && (!e.is_name() || (e.is_common_word() && tier < THOUSAND) || e.is_stop_word());
+    (plain && !cues::index().is_opener(h)).then_some(j)
+}
+
+/// `al-Masri`, `el-Sayed`, `d'Angelo`: a particle glued to a capitalised surname.
+fn is_particle_joined(word: &str) -> bool {
+    word.split_once(['-', '\'', '’']).is_some_and(|(particle, name)| {
+        cues::PARTICLES.contains(&particle) || particle == "d"
+    } && name.starts_with(char::is_uppercase))
+}
+
+fn word_start_here(text: &str, j: usize) -> Option<Word> {
+    let c = text[j..].chars().next()?;
+    if !c.is_alphabetic() {
+        return None;
+    }
+    word_at(text, j)
+}
+
+impl NameDetector for PersonNames {
+    fn find_names(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        find_from_with(
+            text,
+            |each| super::starts::word_starts(text.as_bytes(), each),
+            |each| memchr::memchr2_iter(b'.', b'_', text.as_bytes()).for_each(each),
+            out,
+        );
+    }
+}
+
+/// Finds names in `text`, reading capitalised words at the positions `starts` yields
+/// (every position that may start one, in order; the callback returns where to resume)
+/// and `first.last` identifiers at the positions `joints` yields.
+pub(crate) fn find_from_with(
+    text: &str,
+    starts: impl FnOnce(&mut dyn FnMut(usize) -> usize),
+    joints: impl FnOnce(&mut dyn FnMut(usize)),
+    out: &mut Vec<Range<usize>>,
+) {
+    {
+        let mut scan = Scan {
+            text,
+            first: None,
+            last_name_end: None,
+            key: Vec::with_capacity(32),
+            before: Vec::new(),
+            after: Vec::new(),
+        };
+        let mut words = Vec::new();
+        let mut next_free = 0;
+        let bytes = text.as_bytes();
+        let alnum_run_end = |mut j: usize| {
+            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                j += 1;
+            }
+            j
+        };
+        starts(&mut |k| {
+            if k < next_free {
+                return next_free;
+            }
+            if let Some(end) = plain_word_end(bytes, k) {
+                next_free = end;
+                return end;
+            }
+            if bytes[k] < 0x80 {
+                // Inside a word (`TypeError`, base64) or an acronym (`HTTP`): skip the run.
+                let glued = k > 0 && (bytes[k - 1].is_ascii_alphanumeric() || bytes[k - 1] == b'_');
+                if glued || bytes.get(k + 1).is_some_and(u8::is_ascii_uppercase) {
+                    next_free = alnum_run_end(k + 1);
+                    return next_free;
+                }
+            } else if !text.is_char_boundary(k) {
+                return k + 1;
+            }
+            let upper = if bytes[k] < 0x80 {
+                bytes[k].is_ascii_uppercase()
+            } else {
+                text[k..].chars().next().is_some_and(char::is_uppercase)
+            };
+            if !upper || !at_word_start(text, k) {
+                return k + 1;
+            }
+            let Some(w) = word_at(text, k) else {
+                return k + 1;
+            };
+            if !w.capitalised {
+                next_free = w.full_end;
+                return next_free;
+            }
+            // A plain word (`Error`, `Module`) opens no name, unless it is a cue before one
+            // (`Dear Grant`): the next capitalised word is a candidate of its own.
+            match lex_of(text, &w, &mut scan.key) {
+                Some(lex) if lex.name_like() => scan.first = Some((w.start, lex)),
+                Some(lex) if lex.opener && bytes.get(w.full_end) == Some(&b' ') => {}
+                _ => {
+                    next_free = w.full_end;
+                    return next_free;
+                }
+            }
+            next_free = scan.read_chain(w, &mut words);
+            scan.chain(&words, out);
+            next_free
+        });
+        super::ident::find_at(text, joints, &mut scan.key, out);
+    }
+}
