@@ -54,20 +54,27 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// The scrubber for a configuration: built-in detectors plus the custom rules.
+/// The scrubber for a configuration: built-in detectors with their configured actions,
+/// less the disabled ones, plus the custom rules.
 ///
 /// # Errors
-/// [`ScrubError`] naming a rule whose pattern does not compile.
+/// [`ScrubError`] naming an unknown kind or a rule whose pattern does not compile.
 pub fn build_scrubber(config: &ScrubConfig) -> Result<Scrubber, ScrubError> {
+    let redaction = |action: ScrubAction| match action {
+        ScrubAction::Placeholder => Redaction::Placeholder,
+        ScrubAction::Hash => Redaction::Hash,
+        ScrubAction::Mask => Redaction::Mask,
+        ScrubAction::Remove => Redaction::Remove,
+    };
     let mut builder = Scrubber::builder();
+    for (kind, action) in &config.actions {
+        builder = builder.action(kind, redaction(*action));
+    }
+    for kind in &config.disable {
+        builder = builder.disable(kind);
+    }
     for rule in &config.rules {
-        let action = match rule.action {
-            ScrubAction::Placeholder => Redaction::Placeholder,
-            ScrubAction::Hash => Redaction::Hash,
-            ScrubAction::Mask => Redaction::Mask,
-            ScrubAction::Remove => Redaction::Remove,
-        };
-        builder = builder.custom_rule(&rule.name, &rule.pattern, action);
+        builder = builder.custom_rule(&rule.name, &rule.pattern, redaction(rule.action));
     }
     builder.build()
 }

@@ -160,3 +160,55 @@ fn serve_answers_healthz_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// `hush-collector scrub --config PATH` on one line, its stdout.
+fn scrub_with(config: &std::path::Path, line: &str) -> String {
+    let mut child = bin()
+        .arg("scrub")
+        .arg("--config")
+        .arg(config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(line.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn person_names_are_on_by_default_and_take_the_configured_action() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("hush.toml");
+    let line = r#"{"event":"setup_failed","distinct_id":"raw-id-1","uuid":"84578881-22d1-4a29-b1aa-fa0a8b42ba37","properties":{"$telemetry_level":"basic","error":"Invite failed: Phillis Ennis is already a member"}}"#;
+
+    std::fs::write(&path, "").unwrap();
+    let out = scrub_with(&path, line);
+    assert!(
+        out.contains("Invite failed: [PERSON] is already a member"),
+        "{out}"
+    );
+
+    std::fs::write(&path, "[scrub]\nactions = { person_name = \"hash\" }\n").unwrap();
+    let out = scrub_with(&path, line);
+    assert!(out.contains("[HASH:person_name:"), "{out}");
+    assert!(!out.contains("Phillis") && !out.contains("Ennis"), "{out}");
+
+    std::fs::write(&path, "[scrub]\ndisable = [\"person_name\"]\n").unwrap();
+    let out = scrub_with(&path, line);
+    assert!(out.contains("Phillis Ennis"), "{out}");
+
+    // An unknown kind is an error that names it, at check-config as at start.
+    std::fs::write(&path, "[scrub]\nactions = { person_nam = \"hash\" }\n").unwrap();
+    let out = check_config(&path);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("person_nam"), "{err}");
+}

@@ -106,3 +106,10 @@ fn names_can_be_turned_off() {
     let text = "Hi, this is Donna Pearson.";
     assert_eq!(scrubber.scrub_text(text), text);
 }
+
+#[test]
+fn the_bundled_lexicon_stays_under_five_megabytes() {
+    let bytes = hush_scrubbers::lexicon_bytes();
+    assert!(bytes > 1_000_000, "{bytes}: the lexicon is missing");
+    assert!(bytes < 5 * 1024 * 1024, "{bytes} bytes");
+}

@@ -116,3 +116,15 @@ fn clean_event_is_untouched() {
         }
     })));
 }
+
+#[test]
+fn prompt_and_error_with_person_names() {
+    insta::assert_json_snapshot!(report(json!({
+        "event": "prompt_sent",
+        "properties": {
+            "prompt": "Hi, I'm Hazel Smith. Draft an email from Marlon Blaine to Łukasz Wiśniewski about the React migration; Grant access to the Vercel team, Jordan said she agrees.",
+            "error": "Invite failed: Phillis Ennis is already a member; permission denied for user \"deloris.dye\"; Author identity unknown (Ada Bright <no email>)",
+            "model": "gpt-4o"
+        }
+    })));
+}

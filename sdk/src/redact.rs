@@ -129,4 +129,17 @@ mod tests {
         let out = r.scrub("cannot open /home/bob/.npmrc for bob@example.com");
         assert_eq!(out, "cannot open /home/[USER]/.npmrc for [EMAIL]");
     }
+
+    #[test]
+    fn person_names_in_free_text_are_removed_on_the_device() {
+        let r = Redactor::new(Some("/home/dev".into()), Some("dev".into()));
+        let out = r.scrub("Hi, this is Donna Pearson. Invite failed: Phillis Ennis is already a member");
+        assert_eq!(
+            out,
+            "Hi, this is [PERSON]. Invite failed: [PERSON] is already a member"
+        );
+        // Product and place words stay.
+        let text = "Grant access to the Vercel team before deploying to Austin";
+        assert_eq!(r.scrub(text), text);
+    }
 }

@@ -9,6 +9,11 @@ use std::process::ExitCode;
 pub fn check_config(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     match CollectorConfig::load(config.as_deref()) {
         Ok(config) => {
+            // The scrubbing settings name kinds the scrubber knows: build it to check them.
+            if let Err(e) = hush_collector::build_scrubber(&config.scrub) {
+                eprintln!("hush-collector: scrub: {e}");
+                return Ok(ExitCode::from(2));
+            }
             for warning in &config.warnings {
                 eprintln!("hush-collector: warning: {warning}");
             }

@@ -1,11 +1,21 @@
-//! Custom scrubbing rules, on top of the built-in detectors.
+//! Scrubbing settings: actions for the built-in detectors' kinds, kinds turned off, and
+//! custom rules on top.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Custom scrubbing rules.
+/// Scrubbing settings.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScrubConfig {
+    /// What to do with what a built-in kind finds, by kind name (`person_name = "hash"`,
+    /// `email = "mask"`). Kinds not listed take their placeholder (`[PERSON]`, `[EMAIL]`).
+    /// An unknown kind name stops the collector with an error naming it.
+    pub actions: BTreeMap<String, ScrubAction>,
+    /// Built-in kinds not looked for at all (`["person_name"]`). Default: none; every
+    /// detector, the person-name detector included, is on.
+    pub disable: Vec<String>,
     /// Extra regex rules applied with the built-in detectors.
     pub rules: Vec<ScrubRuleConfig>,
 }
@@ -23,11 +33,12 @@ pub struct ScrubRuleConfig {
     pub action: ScrubAction,
 }
 
-/// What a custom scrubbing rule does with what it finds.
+/// What a scrubbing rule or a built-in kind does with what it finds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ScrubAction {
-    /// `[REDACTED:name]` (the default).
+    /// The placeholder (the default): `[REDACTED:name]` for a custom rule, the kind's own
+    /// (`[PERSON]`, `[EMAIL]`) for a built-in kind.
     #[default]
     Placeholder,
     /// A keyed hash of the match, so equal values stay equal.
