@@ -55,7 +55,7 @@ pub(crate) fn add_repeats(text: &str, found: &mut Vec<Cand>) -> bool {
     }
     let mut fresh = Vec::new();
     for (value, kind) in &values {
-        for pos in occurrences(text, value) {
+        for pos in occurrences_of(text, value, kind) {
             let end = pos + value.len();
             let taken = |c: &Cand| c.start < end && pos < c.end;
             if found.iter().any(taken) || fresh.iter().any(taken) {
@@ -97,12 +97,40 @@ pub(crate) fn occurrences<'a>(text: &'a str, value: &'a str) -> impl Iterator<It
     memchr::memmem::find_iter(b, v).filter(move |&pos| whole_token(b, v, pos))
 }
 
+/// [`occurrences`] of a value of `kind`. A person's name is chased only where it stands
+/// alone, not inside a run of capitalised words (`Donna Jenkins Smith`): the name detector
+/// weighs such a run as a whole, and cutting a piece out of it would make scrubbing the
+/// scrubbed text find more.
+fn occurrences_of<'a>(
+    text: &'a str,
+    value: &'a str,
+    kind: &Kind,
+) -> impl Iterator<Item = usize> + 'a {
+    let is_name = *kind == Kind::PERSON_NAME;
+    let b = text.as_bytes();
+    occurrences(text, value).filter(move |&pos| !is_name || stands_alone(b, pos, pos + value.len()))
+}
+
+/// No capitalised word right before (one space between, a possessive too) or after.
+fn stands_alone(b: &[u8], pos: usize, end: usize) -> bool {
+    let after = end + 1 < b.len() && b[end] == b' ' && b[end + 1].is_ascii_uppercase();
+    let mut k = pos;
+    if k >= 2 && b[k - 1] == b' ' {
+        k -= 1;
+        while k > 0 && (b[k - 1].is_ascii_alphabetic() || b[k - 1] == b'\'' || b[k - 1] >= 0x80) {
+            k -= 1;
+        }
+    }
+    let before = k < pos && b[k].is_ascii_uppercase();
+    !after && !before
+}
+
 /// The occurrences of `values` (already redacted elsewhere in the event) in `text`, as
 /// non-overlapping candidates sorted by start.
 pub(crate) fn sweep(text: &str, values: &[(Kind, String)]) -> Vec<Cand> {
     let mut out: Vec<Cand> = Vec::new();
     for (kind, value) in values {
-        for pos in occurrences(text, value) {
+        for pos in occurrences_of(text, value, kind) {
             let end = pos + value.len();
             if !out.iter().any(|c| c.start < end && pos < c.end) {
                 out.push(cand(pos, end, kind.clone(), RULE, PRIO_KV));

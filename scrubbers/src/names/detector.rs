@@ -16,8 +16,10 @@ use crate::scrubber::NameDetector;
 
 /// Points at which a span is a person's name.
 const THRESHOLD: i32 = 6;
-/// Name words in one chain at most (`María José García López`).
-const MAX_CHAIN: usize = 5;
+/// Capitalised words read into one chain at most: a longer run is a title or a list.
+const MAX_CHAIN: usize = 16;
+/// Name words in one name at most (`María José García López`).
+const MAX_NAME: usize = 5;
 
 /// The built-in person-name detector (see the module docs). Cheap to create: the lexicon
 /// is compiled into the binary and read in place.
@@ -243,6 +245,11 @@ impl Scan<'_> {
         if words.is_empty() {
             return;
         }
+        // A greeting or title alone (`cc: Hi [PERSON]`) is a cue, never the name itself:
+        // scrubbed text scrubs the same again.
+        if words.len() == 1 && self.is_cue_word(&words[0]) {
+            return;
+        }
         let n = words.len();
         // A lone word the lexicon knows as a plain word (`Error`, `Cannot`) is never a
         // name: one lookup saves reading the words around it.
@@ -292,6 +299,19 @@ impl Scan<'_> {
         // Words the lexicon knows as something else only (`Access`, `Team`) end a name.
         if lex.iter().any(|l| !l.name_like()) {
             return self.split(words, lex, out);
+        }
+        // A run longer than a name is weighed in name-sized pieces, from its start: the
+        // same pieces whether or not an earlier piece was already scrubbed.
+        if let Some(cut) = lex
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.particle)
+            .nth(MAX_NAME)
+            .map(|(i, _)| i)
+        {
+            self.chain(&words[..cut], out);
+            self.chain(&words[cut..], out);
+            return;
         }
         if n >= 2 {
             self.key.clear();

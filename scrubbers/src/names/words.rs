@@ -289,7 +289,9 @@ pub(crate) fn words_before(text: &str, mut i: usize, max: usize, out: &mut Vec<C
             .map(|(k, _)| k);
         let Some(start) = start else { break };
         let word = &text[start..i];
-        let capitalised = word.chars().next().is_some_and(char::is_uppercase);
+        // `[PERSON]'s`: a possessive after a placeholder stands for a capitalised name.
+        let capitalised = word.chars().next().is_some_and(char::is_uppercase)
+            || (is_apostrophe(word.chars().next().unwrap_or(' ')) && start > 0);
         if n == 0 {
             mid_sentence = only_spaces && !capitalised;
         }
