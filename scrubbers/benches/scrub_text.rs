@@ -130,6 +130,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("hush_scrub_text", |b| {
         b.iter(|| scrubber.scrub_text(black_box(small)).len())
     });
+    group.bench_function("hush_without_names", |b| {
+        b.iter(|| without_names.scrub_text(black_box(small)).len())
+    });
     group.bench_function("before_catalogue", |b| {
         b.iter(|| before.scrub_text(black_box(small)).len())
     });

@@ -22,8 +22,12 @@ pub(crate) struct Block {
     pub trigger: u64,
     /// Alphanumerics and `+ , - . / = _`: a superset of the characters of tokens.
     pub token: u64,
-    /// `.` and `_`: the joints of `first.last` accounts, for the name detector.
+    /// `.` and `_` right after a lower-case letter: the joints of `first.last` accounts,
+    /// for the name detector.
     pub joint: u64,
+    /// ASCII capitals that start a run of letters and digits and are not followed by
+    /// another capital (`Donna`, not `HTTP`): where the name detector reads words.
+    pub name_start: u64,
 }
 
 #[cfg(any(test, not(target_arch = "x86_64")))]
@@ -214,6 +218,16 @@ impl<'t> ByteClasses<'t> {
         let mut tail = [0u8; 64];
         tail[..rest.len()].copy_from_slice(rest);
         blocks.push(classify(&tail, &mut special, &mut high));
+        // Across blocks, for the name detector: a few scalar operations per block.
+        let (mut alnum_carry, mut lower_carry) = (0u64, 0u64);
+        for block in &mut blocks {
+            let lower = block.alnum & !block.upper & !block.digit;
+            block.name_start =
+                block.upper & !((block.alnum << 1) | alnum_carry) & !(block.upper >> 1);
+            block.joint &= (lower << 1) | lower_carry;
+            alnum_carry = block.alnum >> 63;
+            lower_carry = lower >> 63;
+        }
         ByteClasses {
             text: b,
             tail,
@@ -481,7 +495,28 @@ mod tests {
             for w in 0..classes.len() {
                 let from = (w * 64).min(t.len());
                 let to = (w * 64 + 64).min(t.len());
-                assert_eq!(classes.block(w), classify_bytewise(&t[from..to]), "{t:?}");
+                // The cross-block name fields are checked byte by byte below.
+                let cross = |b: Block| Block {
+                    joint: 0,
+                    name_start: 0,
+                    ..b
+                };
+                assert_eq!(
+                    cross(classes.block(w)),
+                    cross(classify_bytewise(&t[from..to])),
+                    "{t:?}"
+                );
+            }
+            for i in 0..t.len() {
+                let bit = |m: u64| (m >> (i % 64)) & 1 != 0;
+                let block = classes.block(i / 64);
+                let after_alnum = i > 0 && t[i - 1].is_ascii_alphanumeric();
+                let next_upper = i % 64 < 63 && t.get(i + 1).is_some_and(u8::is_ascii_uppercase);
+                let start = t[i].is_ascii_uppercase() && !after_alnum && !next_upper;
+                assert_eq!(bit(block.name_start), start, "{t:?} at {i}");
+                let after_lower = i > 0 && t[i - 1].is_ascii_lowercase();
+                let joint = matches!(t[i], b'.' | b'_') && after_lower;
+                assert_eq!(bit(block.joint), joint, "{t:?} at {i}");
             }
             for i in 0..=t.len() + 70 {
                 let want = t.get(i).is_some_and(u8::is_ascii_alphanumeric);

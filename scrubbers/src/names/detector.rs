@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use super::cues::{self, STRONG, WEAK};
 use super::fold::fold_into;
-use super::lexicon::{hash, lookup, lookup_hashed, Entry};
+use super::lex::{lex_of, plain_word_end, Lex, THOUSAND};
 use super::words::{at_word_start, word_at, words_after, words_before, CueWord, Word};
 use crate::scrubber::NameDetector;
 
@@ -25,83 +25,6 @@ const MAX_NAME: usize = 5;
 /// is compiled into the binary and read in place.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PersonNames;
-
-/// The lexicon's view of one word, hyphenated parts combined. Tiers are 1 + the decimal
-/// order of magnitude of the people with the name (0: not a name of that kind).
-#[derive(Clone, Copy, Debug, Default)]
-struct Lex {
-    given: u8,
-    surname: u8,
-    /// A name that is no everyday word, place or thing.
-    clear: bool,
-    /// A clear name at least a thousand people carry.
-    solid: bool,
-    /// Also a product, calendar abbreviation or place (`Jenkins`, `Mon`, `Austin`).
-    thing: bool,
-    /// Also one of the most common English words (`Will`, `Grant`).
-    common: bool,
-    /// A capitalised particle between name words (`Di` in `Elena Di Pietro`).
-    particle: bool,
-    /// Opens a cue phrase (`Dear`, `Hi`, `Segnalato`).
-    opener: bool,
-    /// A function word, or a common word few people carry as a name (`The`, `Now`,
-    /// `Code`): no name part.
-    plain_word: bool,
-    unknown: bool,
-}
-
-/// 1 + log10 of a thousand people.
-const THOUSAND: u8 = 4;
-
-impl Lex {
-    fn is_name(self) -> bool {
-        (self.given > 0 || self.surname > 0) && !self.plain_word
-    }
-
-    /// Can be part of a name: a name, or a word the lexicon does not know.
-    fn name_like(self) -> bool {
-        self.is_name() || self.unknown || self.particle
-    }
-}
-
-fn lex_of(text: &str, w: &Word, key: &mut Vec<u8>) -> Option<Lex> {
-    let word = &text[w.start..w.end];
-    let mut lex = Lex {
-        unknown: true,
-        plain_word: true,
-        ..Lex::default()
-    };
-    let mut add = |e: Entry| {
-        let tier = e.given().max(e.surname());
-        lex.given = lex.given.max(e.given());
-        lex.surname = lex.surname.max(e.surname());
-        lex.clear |= e.is_name() && !e.is_ambiguous();
-        lex.solid |= e.is_name() && !e.is_ambiguous() && tier >= THOUSAND;
-        // A place many people are named after (`Jordan`, `Medina`) is only ambiguous.
-        lex.thing |= e.is_thing() || (e.is_place() && tier < THOUSAND);
-        lex.common |= e.is_common_word();
-        lex.plain_word &= (e.is_common_word() && tier < THOUSAND) || e.is_stop_word();
-        lex.unknown &= e.is_unknown();
-    };
-    // A plain ASCII word comes hashed by the reader (most of them).
-    if w.hash != 0 {
-        add(lookup_hashed(w.hash));
-        lex.opener = !lex.name_like() && cues::index().is_opener(w.hash);
-        return Some(lex);
-    }
-    let mut parts = 0;
-    for part in word.split('-') {
-        if !fold_into(part, key) {
-            return None;
-        }
-        add(lookup(key));
-        parts += 1;
-    }
-    if parts == 1 && !lex.name_like() {
-        lex.opener = cues::index().is_opener(hash(key));
-    }
-    Some(lex)
-}
 
 /// The weight of the longest phrase in `index` that `words` (nearest the name first)
 /// match, every word usable as a cue.
@@ -463,47 +386,6 @@ impl Scan<'_> {
     }
 }
 
-/// The end of the word at `k` when it is a capitalised plain ASCII word that can open no
-/// name (`Error`, `Module`, `Cannot`): the lexicon knows it as a word, not as a name, and
-/// it opens no cue. The common case, decided in one pass over the word and one probe;
-/// `None` sends everything else down the full path.
-fn plain_word_end(b: &[u8], k: usize) -> Option<usize> {
-    if !b[k].is_ascii_uppercase()
-        || k > 0
-            && !matches!(
-                b[k - 1],
-                b' ' | b'\n' | b'\t' | b'(' | b'"' | b'`' | b':' | b'['
-            )
-    {
-        return None;
-    }
-    let mut h = super::lexicon::hash_step(super::lexicon::HASH_START, b[k] | 0x20);
-    let mut j = k + 1;
-    while let Some(&c) = b.get(j) {
-        if !c.is_ascii_lowercase() {
-            break;
-        }
-        h = super::lexicon::hash_step(h, c);
-        j += 1;
-    }
-    // Only letters up to a plain separator (`Error:`, `Module not`), two letters at least.
-    if j - k < 2
-        || j - k > super::fold::MAX_KEY
-        || b.get(j).is_some_and(|&c| {
-            c.is_ascii_alphanumeric()
-                || c >= 0x80
-                || matches!(c, b'\'' | b'-' | b'_' | b'.' | b'@' | b'+')
-        })
-    {
-        return None;
-    }
-    let e = lookup_hashed(h);
-    let tier = e.given().max(e.surname());
-    let plain = !e.is_unknown()
-        && (!e.is_name() || (e.is_common_word() && tier < THOUSAND) || e.is_stop_word());
-    (plain && !cues::index().is_opener(h)).then_some(j)
-}
-
 /// `al-Masri`, `el-Sayed`, `d'Angelo`: a particle glued to a capitalised surname.
 fn is_particle_joined(word: &str) -> bool {
     word.split_once(['-', '\'', '’']).is_some_and(|(particle, name)| {
@@ -544,7 +426,7 @@ pub(crate) fn find_from_with(
             text,
             first: None,
             last_name_end: None,
-            key: Vec::with_capacity(32),
+            key: Vec::new(),
             before: Vec::new(),
             after: Vec::new(),
         };

@@ -6,6 +6,7 @@ mod cues;
 mod detector;
 mod fold;
 mod ident;
+mod lex;
 mod lexicon;
 mod starts;
 mod words;
@@ -25,82 +26,62 @@ pub(crate) fn find_with_classes(
     if classes.non_ascii() {
         return PersonNames.find_names(text, out);
     }
-    // One pass over the blocks: capitals at word starts (not `HTTP`), and `.` or `_`
-    // between lower-case letters (the joints of `first.last`), flattened to positions
-    // without a branch per bit (a branch that mispredicts costs more than the bits).
+    // The classes mark capitals at word starts and `.`/`_` after a lower-case letter; a
+    // summary bit per block says which blocks hold any, so empty blocks cost no branch.
     let blocks = classes.blocks();
-    let lower = |b: &crate::detectors::classes::Block| b.alnum & !b.upper & !b.digit;
-    let (mut starts, mut joints) = (Positions::new(blocks.len()), Positions::new(blocks.len()));
-    let (mut prev_alnum, mut prev_lower) = (0u64, 0u64);
+    // On the stack for texts up to 16 KiB (no allocation for a short property).
+    let words = blocks.len() / 64 + 1;
+    let (mut small_starts, mut small_joints) = ([0u64; 4], [0u64; 4]);
+    let (mut big_starts, mut big_joints) = (Vec::new(), Vec::new());
+    let (starts_in, joints_in): (&mut [u64], &mut [u64]) = if words <= 4 {
+        (&mut small_starts[..words], &mut small_joints[..words])
+    } else {
+        big_starts.resize(words, 0);
+        big_joints.resize(words, 0);
+        (&mut big_starts, &mut big_joints)
+    };
     for (w, block) in blocks.iter().enumerate() {
-        let next_lower = blocks.get(w + 1).map_or(0, lower);
-        let this_lower = lower(block);
-        starts.add(
-            w * 64,
-            block.upper & !((block.alnum << 1) | prev_alnum) & !(block.upper >> 1),
-        );
-        joints.add(
-            w * 64,
-            block.joint
-                & ((this_lower << 1) | prev_lower)
-                & ((this_lower >> 1) | (next_lower << 63)),
-        );
-        prev_alnum = block.alnum >> 63;
-        prev_lower = this_lower >> 63;
+        starts_in[w / 64] |= u64::from(block.name_start != 0) << (w % 64);
+        joints_in[w / 64] |= u64::from(block.joint != 0) << (w % 64);
     }
-    let (starts, joints) = (starts.as_slice(), joints.as_slice());
+    let set_bits = |summary: &[u64],
+                    mask: fn(&crate::detectors::classes::Block) -> u64,
+                    each: &mut dyn FnMut(usize)| {
+        for (s, &word) in summary.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                let w = s * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                let mut bits = mask(&blocks[w]);
+                while bits != 0 {
+                    each(w * 64 + bits.trailing_zeros() as usize);
+                    bits &= bits - 1;
+                }
+            }
+        }
+    };
     detector::find_from_with(
         text,
         |each| {
             let mut resume = 0;
-            for &k in starts {
-                let k = k as usize;
+            set_bits(starts_in, |b| b.name_start, &mut |k| {
                 if k >= resume && k < text.len() {
                     resume = each(k).max(k + 1);
                 }
-            }
+            });
         },
-        |each| joints.iter().for_each(|&k| each(k as usize)),
+        |each| {
+            // The joint must also come before a lower-case letter (`a.b`, not `a.B`).
+            set_bits(joints_in, |b| b.joint, &mut |k| {
+                if text
+                    .as_bytes()
+                    .get(k + 1)
+                    .is_some_and(u8::is_ascii_lowercase)
+                {
+                    each(k);
+                }
+            });
+        },
         out,
     );
-}
-
-/// Bit positions, flattened four at a time without a branch per bit.
-struct Positions {
-    buf: Vec<u32>,
-    len: usize,
-}
-
-impl Positions {
-    fn new(blocks: usize) -> Self {
-        Positions {
-            buf: vec![0; blocks * 4 + 8],
-            len: 0,
-        }
-    }
-
-    /// Adds the set bits of `mask`, offset by `base`.
-    #[inline]
-    fn add(&mut self, base: usize, mut mask: u64) {
-        let count = mask.count_ones() as usize;
-        if self.len + count.max(4) > self.buf.len() {
-            self.buf.resize((self.len + count.max(4)) * 2, 0);
-        }
-        // Four slots written whatever the count; the surplus is overwritten next time.
-        for i in 0..4 {
-            self.buf[self.len + i] = (base + mask.trailing_zeros() as usize) as u32;
-            mask &= mask.wrapping_sub(1);
-        }
-        let mut at = self.len + 4;
-        while mask != 0 {
-            self.buf[at] = (base + mask.trailing_zeros() as usize) as u32;
-            mask &= mask - 1;
-            at += 1;
-        }
-        self.len += count;
-    }
-
-    fn as_slice(&self) -> &[u32] {
-        &self.buf[..self.len]
-    }
 }

@@ -1,0 +1,126 @@
+//! The lexicon's view of a capitalised word, for the detector: given name, surname, how
+//! common, and whether it is also an everyday word, a place or a product — and the fast
+//! path that sets aside plain words (`Error`, `Module`) in one pass and one probe.
+
+use super::cues;
+use super::fold::fold_into;
+use super::lexicon::{hash, lookup, lookup_hashed, Entry};
+use super::words::Word;
+
+/// The lexicon's view of one word, hyphenated parts combined. Tiers are 1 + the decimal
+/// order of magnitude of the people with the name (0: not a name of that kind).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Lex {
+    pub(crate) given: u8,
+    pub(crate) surname: u8,
+    /// A name that is no everyday word, place or thing.
+    pub(crate) clear: bool,
+    /// A clear name at least a thousand people carry.
+    pub(crate) solid: bool,
+    /// Also a product, calendar abbreviation or place (`Jenkins`, `Mon`, `Austin`).
+    pub(crate) thing: bool,
+    /// Also one of the most common English words (`Will`, `Grant`).
+    pub(crate) common: bool,
+    /// A capitalised particle between name words (`Di` in `Elena Di Pietro`).
+    pub(crate) particle: bool,
+    /// Opens a cue phrase (`Dear`, `Hi`, `Segnalato`).
+    pub(crate) opener: bool,
+    /// A function word, or a common word few people carry as a name (`The`, `Now`,
+    /// `Code`): no name part.
+    pub(crate) plain_word: bool,
+    pub(crate) unknown: bool,
+}
+
+/// 1 + log10 of a thousand people.
+pub(crate) const THOUSAND: u8 = 4;
+
+impl Lex {
+    pub(crate) fn is_name(self) -> bool {
+        (self.given > 0 || self.surname > 0) && !self.plain_word
+    }
+
+    /// Can be part of a name: a name, or a word the lexicon does not know.
+    pub(crate) fn name_like(self) -> bool {
+        self.is_name() || self.unknown || self.particle
+    }
+}
+
+pub(crate) fn lex_of(text: &str, w: &Word, key: &mut Vec<u8>) -> Option<Lex> {
+    let word = &text[w.start..w.end];
+    let mut lex = Lex {
+        unknown: true,
+        plain_word: true,
+        ..Lex::default()
+    };
+    let mut add = |e: Entry| {
+        let tier = e.given().max(e.surname());
+        lex.given = lex.given.max(e.given());
+        lex.surname = lex.surname.max(e.surname());
+        lex.clear |= e.is_name() && !e.is_ambiguous();
+        lex.solid |= e.is_name() && !e.is_ambiguous() && tier >= THOUSAND;
+        // A place many people are named after (`Jordan`, `Medina`) is only ambiguous.
+        lex.thing |= e.is_thing() || (e.is_place() && tier < THOUSAND);
+        lex.common |= e.is_common_word();
+        lex.plain_word &= (e.is_common_word() && tier < THOUSAND) || e.is_stop_word();
+        lex.unknown &= e.is_unknown();
+    };
+    // A plain ASCII word comes hashed by the reader (most of them).
+    if w.hash != 0 {
+        add(lookup_hashed(w.hash));
+        lex.opener = !lex.name_like() && cues::index().is_opener(w.hash);
+        return Some(lex);
+    }
+    let mut parts = 0;
+    for part in word.split('-') {
+        if !fold_into(part, key) {
+            return None;
+        }
+        add(lookup(key));
+        parts += 1;
+    }
+    if parts == 1 && !lex.name_like() {
+        lex.opener = cues::index().is_opener(hash(key));
+    }
+    Some(lex)
+}
+
+/// The end of the word at `k` when it is a capitalised plain ASCII word that can open no
+/// name (`Error`, `Module`, `Cannot`): the lexicon knows it as a word, not as a name, and
+/// it opens no cue. The common case, decided in one pass over the word and one probe;
+/// `None` sends everything else down the full path.
+pub(crate) fn plain_word_end(b: &[u8], k: usize) -> Option<usize> {
+    if !b[k].is_ascii_uppercase()
+        || k > 0
+            && !matches!(
+                b[k - 1],
+                b' ' | b'\n' | b'\t' | b'(' | b'"' | b'`' | b':' | b'['
+            )
+    {
+        return None;
+    }
+    let mut h = super::lexicon::hash_step(super::lexicon::HASH_START, b[k] | 0x20);
+    let mut j = k + 1;
+    while let Some(&c) = b.get(j) {
+        if !c.is_ascii_lowercase() {
+            break;
+        }
+        h = super::lexicon::hash_step(h, c);
+        j += 1;
+    }
+    // Only letters up to a plain separator (`Error:`, `Module not`), two letters at least.
+    if j - k < 2
+        || j - k > super::fold::MAX_KEY
+        || b.get(j).is_some_and(|&c| {
+            c.is_ascii_alphanumeric()
+                || c >= 0x80
+                || matches!(c, b'\'' | b'-' | b'_' | b'.' | b'@' | b'+')
+        })
+    {
+        return None;
+    }
+    let e = lookup_hashed(h);
+    let tier = e.given().max(e.surname());
+    let plain = !e.is_unknown()
+        && (!e.is_name() || (e.is_common_word() && tier < THOUSAND) || e.is_stop_word());
+    (plain && !cues::index().is_opener(h)).then_some(j)
+}
