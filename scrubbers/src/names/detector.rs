@@ -302,6 +302,10 @@ impl Scan<'_> {
     /// Whether `w` opens a cue (`Hi`, `Dear`, `Dr`, `Segnalato da`), alone or with the
     /// words after it.
     fn is_cue_word(&self, w: &Word) -> bool {
+        // Most words are no opener: the hash filter says so at once.
+        if w.hash != 0 && !cues::index().is_opener(w.hash) {
+            return false;
+        }
         let word = CueWord::new(&self.text[w.start..w.end], true);
         let Some(rows) = cues::index().openers.get(word.as_str()) else {
             return false;

@@ -71,15 +71,29 @@ pub(crate) fn find_with_classes(
             });
         },
         |each| {
-            // The joint must also come before a lower-case letter (`a.b`, not `a.B`).
+            // The joint must also come before a lower-case letter (`a.b`, not `a.B`), and
+            // the letters before it must follow a space, quote, `:`, `=` or `(` (an
+            // account is quoted or named; `src/db.ts` and `$x.y` are not): the run's start
+            // comes from the block's letter bits, not from a byte-by-byte walk.
+            let b = text.as_bytes();
             set_bits(joints_in, |b| b.joint, &mut |k| {
-                if text
-                    .as_bytes()
-                    .get(k + 1)
-                    .is_some_and(u8::is_ascii_lowercase)
-                {
-                    each(k);
+                if !b.get(k + 1).is_some_and(u8::is_ascii_lowercase) {
+                    return;
                 }
+                let (w, bit) = (k / 64, k % 64);
+                let below = (1u64 << bit) - 1;
+                let gaps = !blocks[w].alnum & below;
+                if gaps != 0 {
+                    let start = w * 64 + 64 - gaps.leading_zeros() as usize;
+                    let context = matches!(
+                        b[start - 1],
+                        b' ' | b':' | b'=' | b'(' | b'"' | b'\'' | b'`'
+                    );
+                    if !context {
+                        return;
+                    }
+                }
+                each(k);
             });
         },
         out,

@@ -191,6 +191,25 @@ pub(crate) fn word_at(text: &str, i: usize) -> Option<Word> {
     })
 }
 
+/// The start of the word (letters and apostrophes) that ends at byte `i`, if any. Bytes
+/// first; a non-ASCII byte falls back to reading `char`s.
+fn word_start_before(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut k = i;
+    while k > 0 && (b[k - 1].is_ascii_alphabetic() || b[k - 1] == b'\'') {
+        k -= 1;
+    }
+    if k > 0 && b[k - 1] >= 0x80 {
+        return text[..i]
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| c.is_alphabetic() || is_apostrophe(c))
+            .last()
+            .map(|(k, _)| k);
+    }
+    (k < i).then_some(k)
+}
+
 /// A lower-cased word near a name (inline, no allocation; longer words are no cues), and
 /// whether it may serve as a cue: written in lower case, or capitalised only because it
 /// starts a sentence (`Dear`, `Thanks`) or is `I`. A capitalised word mid-line is a
@@ -281,13 +300,9 @@ pub(crate) fn words_before(text: &str, mut i: usize, max: usize, out: &mut Vec<C
                 _ => break,
             }
         }
-        let start = text[..i]
-            .char_indices()
-            .rev()
-            .take_while(|&(_, c)| c.is_alphabetic() || is_apostrophe(c))
-            .last()
-            .map(|(k, _)| k);
-        let Some(start) = start else { break };
+        let Some(start) = word_start_before(text, i) else {
+            break;
+        };
         let word = &text[start..i];
         // `[PERSON]'s`: a possessive after a placeholder stands for a capitalised name.
         let capitalised = word.chars().next().is_some_and(char::is_uppercase)
