@@ -73,20 +73,7 @@ fn scrub_reports_bad_lines_by_number_without_content() {
         r#"{"event":"dev_server_started","distinct_id":"raw-id-3"}"#,
     ]
     .join("\n");
-    let mut child = bin()
-        .arg("scrub")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = scrub_run(None, &input);
     assert!(
         !out.status.success(),
         "bad lines make the exit code non-zero"
@@ -161,12 +148,14 @@ fn serve_answers_healthz_and_stops_on_sigterm() {
     }
 }
 
-/// `hush-collector scrub --config PATH` on one line, its stdout.
-fn scrub_with(config: &std::path::Path, line: &str) -> String {
-    let mut child = bin()
-        .arg("scrub")
-        .arg("--config")
-        .arg(config)
+/// `hush-collector scrub [--config PATH]` on `input`.
+fn scrub_run(config: Option<&std::path::Path>, input: &str) -> std::process::Output {
+    let mut cmd = bin();
+    cmd.arg("scrub");
+    if let Some(config) = config {
+        cmd.arg("--config").arg(config);
+    }
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -176,10 +165,19 @@ fn scrub_with(config: &std::path::Path, line: &str) -> String {
         .stdin
         .take()
         .unwrap()
-        .write_all(line.as_bytes())
+        .write_all(input.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    child.wait_with_output().unwrap()
+}
+
+/// `hush-collector scrub --config PATH` on one line that must pass, its stdout.
+fn scrub_with(config: &std::path::Path, line: &str) -> String {
+    let out = scrub_run(Some(config), line);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 

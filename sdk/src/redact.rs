@@ -133,7 +133,8 @@ mod tests {
     #[test]
     fn person_names_in_free_text_are_removed_on_the_device() {
         let r = Redactor::new(Some("/home/dev".into()), Some("dev".into()));
-        let out = r.scrub("Hi, this is Donna Pearson. Invite failed: Phillis Ennis is already a member");
+        let out =
+            r.scrub("Hi, this is Donna Pearson. Invite failed: Phillis Ennis is already a member");
         assert_eq!(
             out,
             "Hi, this is [PERSON]. Invite failed: [PERSON] is already a member"

@@ -93,7 +93,7 @@ fn classify_bytewise(block: &[u8]) -> Block {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod sse2 {
+pub(crate) mod sse2 {
     use super::Block;
     use safe_arch::{
         add_i8_m128i, cmp_eq_mask_i8_m128i, cmp_gt_mask_i8_m128i, load_unaligned_m128i, m128i,
@@ -103,19 +103,20 @@ mod sse2 {
     /// Lanes of `v` in `lo..=hi` (all bits set) or not (clear): the shift maps `lo` to
     /// `i8::MIN`, so one signed comparison bounds the range.
     #[inline(always)]
-    fn in_range(v: m128i, lo: u8, hi: u8) -> m128i {
+    pub(crate) fn in_range(v: m128i, lo: u8, hi: u8) -> m128i {
         let shifted = add_i8_m128i(v, set_splat_i8_m128i(0x80u8.wrapping_sub(lo) as i8));
         let bound = (hi - lo + 1).wrapping_sub(0x80) as i8;
         cmp_gt_mask_i8_m128i(set_splat_i8_m128i(bound), shifted)
     }
 
     #[inline(always)]
-    fn eq(v: m128i, c: u8) -> m128i {
+    pub(crate) fn eq(v: m128i, c: u8) -> m128i {
         cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(c as i8))
     }
 
+    /// The lanes' top bits as the low 16 bits of a word.
     #[inline(always)]
-    fn mask(v: m128i) -> u64 {
+    pub(crate) fn mask(v: m128i) -> u64 {
         u64::from(move_mask_i8_m128i(v) as u16)
     }
 

@@ -14,29 +14,14 @@ struct Masks {
 
 #[cfg(target_arch = "x86_64")]
 fn masks(block: &[u8; 64]) -> Masks {
-    use safe_arch::{
-        add_i8_m128i, cmp_eq_mask_i8_m128i, cmp_gt_mask_i8_m128i, load_unaligned_m128i, m128i,
-        move_mask_i8_m128i, set_splat_i8_m128i,
-    };
-    #[inline(always)]
-    fn in_range(v: m128i, lo: u8, hi: u8) -> m128i {
-        let shifted = add_i8_m128i(v, set_splat_i8_m128i(0x80u8.wrapping_sub(lo) as i8));
-        let bound = (hi - lo + 1).wrapping_sub(0x80) as i8;
-        cmp_gt_mask_i8_m128i(set_splat_i8_m128i(bound), shifted)
-    }
-    #[inline(always)]
-    fn mask(v: m128i) -> u64 {
-        u64::from(move_mask_i8_m128i(v) as u16)
-    }
+    use crate::detectors::classes::sse2::{eq, in_range, mask};
+    use safe_arch::{load_unaligned_m128i, move_mask_i8_m128i};
     let mut out = Masks::default();
     for (j, lane) in block.chunks_exact(16).enumerate() {
         let v = load_unaligned_m128i(lane.try_into().expect("16 bytes"));
         let upper = in_range(v, b'A', b'Z');
         let lead = in_range(v, 0xC0, 0xFF);
-        let word = upper
-            | in_range(v, b'a', b'z')
-            | in_range(v, b'0', b'9')
-            | cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'_' as i8));
+        let word = upper | in_range(v, b'a', b'z') | in_range(v, b'0', b'9') | eq(v, b'_');
         let shift = 16 * j;
         out.starters |= mask(upper | lead) << shift;
         // Non-ASCII bytes (high bit) count as word bytes: letters of other scripts.
