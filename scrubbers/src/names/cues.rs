@@ -370,15 +370,9 @@ impl Hasher for Fnv {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
+        use super::lexicon::{hash_step, HASH_START};
+        let start = if self.0 == 0 { HASH_START } else { self.0 };
+        self.0 = bytes.iter().fold(start, |h, &b| hash_step(h, b));
     }
 }
 
