@@ -1,18 +1,18 @@
 //! Compiles the person-name lexicon (`data/names/*.txt`) into an open-addressing hash
 //! table from folded word to its flags, written as two arrays (see `src/names/lexicon.rs`):
-//! `OUT_DIR/names.fingerprints` (u32 per slot, 0 = empty) and `OUT_DIR/names.values` (u16).
+//! `OUT_DIR/names.table`: per slot a u32 fingerprint (0 = empty) and its u16 flags, side
+//! by side, so a probe reads one cache line.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-// Keep in step with `src/names/lexicon.rs`.
+// The key hash and the flag bits, word for word what the detector reads.
+#[allow(dead_code, missing_docs)]
+#[path = "src/names/layout.rs"]
+mod layout;
+use layout::{COMMON_WORD, PLACE, STOP_WORD, SURNAME_SHIFT, THING, WORD};
+
 const GIVEN_SHIFT: u64 = 0;
-const SURNAME_SHIFT: u64 = 4;
-const WORD: u64 = 1 << 8;
-const PLACE: u64 = 1 << 9;
-const THING: u64 = 1 << 10;
-const COMMON_WORD: u64 = 1 << 11;
-const STOP_WORD: u64 = 1 << 12;
 
 fn lines(path: &Path) -> Vec<String> {
     println!("cargo:rerun-if-changed={}", path.display());
@@ -25,6 +25,7 @@ fn lines(path: &Path) -> Vec<String> {
 }
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/names/layout.rs");
     let data = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("data/names");
     let mut map: BTreeMap<String, u64> = BTreeMap::new();
     for (file, shift) in [("given.txt", GIVEN_SHIFT), ("surnames.txt", SURNAME_SHIFT)] {
@@ -71,21 +72,16 @@ fn main() {
         values[slot] = u16::try_from(*value).expect("flags fit 16 bits");
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    let fp: Vec<u8> = fingerprints.iter().flat_map(|f| f.to_le_bytes()).collect();
-    let val: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    std::fs::write(out.join("names.fingerprints"), fp).expect("writing the table");
-    std::fs::write(out.join("names.values"), val).expect("writing the table");
+    let mut table = Vec::with_capacity(slots * layout::SLOT_BYTES);
+    for (fingerprint, value) in fingerprints.iter().zip(&values) {
+        table.extend_from_slice(&fingerprint.to_le_bytes());
+        table.extend_from_slice(&value.to_le_bytes());
+    }
+    std::fs::write(out.join("names.table"), table).expect("writing the table");
 }
 
-/// The first slot and the fingerprint of `key`. Keep in step with `src/names/lexicon.rs`.
+/// The first slot and the fingerprint of `key`, as `src/names/lexicon.rs` probes them.
 fn place(key: &[u8], slots: usize) -> (usize, u32) {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in key {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    // Then the same mix as `lookup_hashed`.
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
+    let h = layout::key_hash(key);
     ((h as usize) & (slots - 1), ((h >> 32) as u32).max(1))
 }

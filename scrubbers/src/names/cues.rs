@@ -359,25 +359,24 @@ pub(crate) struct Phrase {
     pub weight: i32,
 }
 
-/// FNV-1a: the keys are short words, probed once per capitalised word of every text, and
-/// fixed at build time (no attacker chooses them), so a simple hash beats SipHash here.
+/// The lexicon's key hash: the keys are short words, probed once per capitalised word of
+/// every text, and fixed at build time (no attacker chooses them), so a simple hash beats
+/// SipHash here.
 #[derive(Default)]
-pub(crate) struct Fnv(u64);
+pub(crate) struct KeyHasher(u64);
 
-impl Hasher for Fnv {
+impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        use super::lexicon::{hash_step, HASH_START};
-        let start = if self.0 == 0 { HASH_START } else { self.0 };
-        self.0 = bytes.iter().fold(start, |h, &b| hash_step(h, b));
+        self.0 = self.0.rotate_left(17) ^ super::layout::key_hash(bytes);
     }
 }
 
 /// A map from a cue word.
-pub(crate) type Map<V> = HashMap<&'static str, V, BuildHasherDefault<Fnv>>;
+pub(crate) type Map<V> = HashMap<&'static str, V, BuildHasherDefault<KeyHasher>>;
 
 /// The cue tables indexed by the word next to the name, so a lookup is one hash probe.
 pub(crate) struct Index {
@@ -390,7 +389,7 @@ pub(crate) struct Index {
     pub openers: Map<Vec<Phrase>>,
     /// The lexicon hashes of the first words of [`openers`](Self::openers) (folded: lower
     /// case, no diacritics), to test a word already hashed for its lookup.
-    pub opener_hashes: std::collections::HashSet<u64, BuildHasherDefault<Fnv>>,
+    pub opener_hashes: std::collections::HashSet<u64, BuildHasherDefault<KeyHasher>>,
     /// A 64 Kibit filter of [`opener_hashes`](Self::opener_hashes): most words are no
     /// opener, and the filter says so in a few instructions.
     opener_bits: Vec<u64>,

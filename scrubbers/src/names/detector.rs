@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use super::cues::{self, STRONG, WEAK};
 use super::fold::fold_into;
-use super::lex::{lex_of, plain_word_end, Lex, THOUSAND};
+use super::lex::{classify_start, lex_of, Lex, Start, THOUSAND};
 use super::words::{at_word_start, word_at, words_after, words_before, CueWord, Word};
 use crate::scrubber::NameDetector;
 
@@ -447,9 +447,12 @@ pub(crate) fn find_from_with(
             if k < next_free {
                 return next_free;
             }
-            if let Some(end) = plain_word_end(bytes, k) {
-                next_free = end;
-                return end;
+            match classify_start(bytes, k) {
+                Start::Plain(end) | Start::Code(end) => {
+                    next_free = end;
+                    return end;
+                }
+                Start::Open => {}
             }
             if bytes[k] < 0x80 {
                 // Inside a word (`TypeError`, base64) or an acronym (`HTTP`): skip the run.

@@ -4,7 +4,7 @@
 
 use super::cues;
 use super::fold::fold_into;
-use super::lexicon::{hash, lookup, lookup_hashed, Entry};
+use super::lexicon::{hash, hash_letters, lookup, lookup_hashed, lower_run_end, Entry};
 use super::words::Word;
 
 /// The lexicon's view of one word, hyphenated parts combined. Tiers are 1 + the decimal
@@ -84,28 +84,46 @@ pub(crate) fn lex_of(text: &str, w: &Word, key: &mut Vec<u8>) -> Option<Lex> {
     Some(lex)
 }
 
-/// The end of the word at `k` when it is a capitalised plain ASCII word that can open no
-/// name (`Error`, `Module`, `Cannot`): the lexicon knows it as a word, not as a name, and
-/// it opens no cue. The common case, decided in one pass over the word and one probe;
-/// `None` sends everything else down the full path.
-pub(crate) fn plain_word_end(b: &[u8], k: usize) -> Option<usize> {
-    if !b[k].is_ascii_uppercase()
-        || k > 0
-            && !matches!(
-                b[k - 1],
-                b' ' | b'\n' | b'\t' | b'(' | b'"' | b'`' | b':' | b'['
-            )
-    {
-        return None;
+/// What the word at a capital `k` is, decided in one pass over its letters and at most
+/// one probe: most capitalised words in logs are plain words or code, never a name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// A plain ASCII word that can open no name (`Error`, `Module`, `Cannot`): the
+    /// lexicon knows it as a word, not as a name, and it opens no cue. Resume at the end.
+    Plain(usize),
+    /// Code, not a word: `TypeError`, `NotFound` (an inner capital after no name prefix
+    /// such as `Mc`), `E059`, `Chart2`, `Name_x`. Resume at the position given.
+    Code(usize),
+    /// Anything else: the full path decides.
+    Open,
+}
+
+/// Classifies the word at `k` (see [`Start`]).
+pub(crate) fn classify_start(b: &[u8], k: usize) -> Start {
+    if !b[k].is_ascii_uppercase() {
+        return Start::Open;
     }
-    let mut h = super::lexicon::hash_step(super::lexicon::HASH_START, b[k] | 0x20);
-    let mut j = k + 1;
-    while let Some(&c) = b.get(j) {
-        if !c.is_ascii_lowercase() {
-            break;
+    let j = lower_run_end(b, k + 1);
+    match b.get(j) {
+        // Glued to a digit, `_` or `@` on its right: never read as a word.
+        Some(c) if c.is_ascii_digit() || matches!(c, b'_' | b'@') => return Start::Code(k + 1),
+        // `TypeError`: skip the identifier; `McNeill`, `DeAndre` go the full way.
+        Some(c) if c.is_ascii_uppercase() && j > k + 1 => {
+            if super::words::is_inner_capital_prefix(&b[k..j]) {
+                return Start::Open;
+            }
+            // Nothing inside the identifier starts a word: resume after its first hump.
+            return Start::Code(j);
         }
-        h = super::lexicon::hash_step(h, c);
-        j += 1;
+        _ => {}
+    }
+    if k > 0
+        && !matches!(
+            b[k - 1],
+            b' ' | b'\n' | b'\t' | b'(' | b'"' | b'`' | b':' | b'['
+        )
+    {
+        return Start::Open;
     }
     // Only letters up to a plain separator (`Error:`, `Module not`), two letters at least.
     if j - k < 2
@@ -116,11 +134,16 @@ pub(crate) fn plain_word_end(b: &[u8], k: usize) -> Option<usize> {
                 || matches!(c, b'\'' | b'-' | b'_' | b'.' | b'@' | b'+')
         })
     {
-        return None;
+        return Start::Open;
     }
+    let h = hash_letters(b, k, j);
     let e = lookup_hashed(h);
     let tier = e.given().max(e.surname());
     let plain = !e.is_unknown()
         && (!e.is_name() || (e.is_common_word() && tier < THOUSAND) || e.is_stop_word());
-    (plain && !cues::index().is_opener(h)).then_some(j)
+    if plain && !cues::index().is_opener(h) {
+        Start::Plain(j)
+    } else {
+        Start::Open
+    }
 }

@@ -6,6 +6,7 @@ mod cues;
 mod detector;
 mod fold;
 mod ident;
+mod layout;
 mod lex;
 mod lexicon;
 mod starts;

@@ -19,10 +19,26 @@ pub(crate) struct Word {
     pub hash: u64,
 }
 
-/// Prefixes after which a name has a second capital (`McNeill`, `MacDonald`, `DeAndre`).
-const INNER_CAPITAL_PREFIXES: &[&str] = &[
-    "Mc", "Mac", "De", "Di", "Da", "Du", "La", "Le", "Van", "Von", "Fitz", "St",
-];
+/// Whether a name may have a second capital after `prefix` (`McNeill`, `MacDonald`,
+/// `DeAndre`).
+#[inline]
+pub(crate) fn is_inner_capital_prefix(prefix: &[u8]) -> bool {
+    matches!(
+        prefix,
+        b"Mc"
+            | b"Mac"
+            | b"De"
+            | b"Di"
+            | b"Da"
+            | b"Du"
+            | b"La"
+            | b"Le"
+            | b"Van"
+            | b"Von"
+            | b"Fitz"
+            | b"St"
+    )
+}
 
 fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '’'
@@ -84,7 +100,6 @@ pub(crate) fn word_at(text: &str, i: usize) -> Option<Word> {
     let mut uppers = 0u32;
     let mut inner_capital = 0;
     let mut lowers = false;
-    let mut h = super::lexicon::HASH_START;
     while let Some(&c) = b.get(j) {
         if c.is_ascii_lowercase() {
             lowers = true;
@@ -96,7 +111,6 @@ pub(crate) fn word_at(text: &str, i: usize) -> Option<Word> {
         } else {
             break;
         }
-        h = super::lexicon::hash_step(h, c | 0x20);
         j += 1;
     }
     if j > 0
@@ -110,8 +124,7 @@ pub(crate) fn word_at(text: &str, i: usize) -> Option<Word> {
         // `McNeill`, `DeAndre`: one inner capital after a known prefix.
         let capitalised = first_upper
             && lowers
-            && (uppers == 1
-                || (uppers == 2 && INNER_CAPITAL_PREFIXES.contains(&&rest[..inner_capital])));
+            && (uppers == 1 || (uppers == 2 && is_inner_capital_prefix(&b[..inner_capital])));
         return Some(Word {
             start: i,
             end: i + j,
@@ -121,7 +134,7 @@ pub(crate) fn word_at(text: &str, i: usize) -> Option<Word> {
             lower: uppers == 0,
             // Keys are at least two letters long.
             hash: if (2..=super::fold::MAX_KEY).contains(&j) {
-                h
+                super::lexicon::hash_letters(b, 0, j)
             } else {
                 0
             },
@@ -141,7 +154,8 @@ pub(crate) fn word_at(text: &str, i: usize) -> Option<Word> {
             if c.is_uppercase() {
                 if k == 0 {
                     first_upper = true;
-                } else if k != part_start && !INNER_CAPITAL_PREFIXES.contains(&&rest[part_start..k])
+                } else if k != part_start
+                    && !is_inner_capital_prefix(&rest.as_bytes()[part_start..k])
                 {
                     // `TypeError`, `PostHog`: code, not a name (`McNeill`, `DeAndre` are).
                     two_caps = true;
