@@ -101,6 +101,20 @@ fn assert_exactly_once(data_dir: &Path, acked: &[String]) {
     );
 }
 
+/// Events of batches answered with an error: none of them may be stored, or the client's
+/// retry would duplicate them.
+fn assert_none_stored(data_dir: &Path, refused: &[String]) {
+    assert!(!refused.is_empty(), "no refused batch to check");
+    let counts = stored_uuids(data_dir);
+    let stored: Vec<_> = refused.iter().filter(|u| counts.contains_key(*u)).collect();
+    assert!(
+        stored.is_empty(),
+        "{} events of batches answered 503 were stored, e.g. {:?}",
+        stored.len(),
+        stored.first()
+    );
+}
+
 /// `/readyz` as (status, body).
 async fn readyz(client: &reqwest::Client, url: &str) -> Option<(u16, Value)> {
     let response = client.get(format!("{url}/readyz")).send().await.ok()?;
@@ -215,12 +229,14 @@ async fn a_full_disk_answers_503_and_heals_by_itself_once_freed() {
     let filler = fill_disk(&mnt.0);
     // Appends into space a file already holds may still fit; then the disk refuses.
     let mut refused = None;
+    let mut refused_uuids = Vec::new();
     for i in 0..400 {
         let (body, uuids) = batch(&format!("full-{i}"), 20);
         match post(&client, &url, &body).await.unwrap() {
             (200, _) => acked.extend(uuids),
             (503, retry_after) => {
                 refused = Some(retry_after);
+                refused_uuids.extend(uuids);
                 break;
             }
             (status, _) => panic!("a full disk answered {status}"),
@@ -232,8 +248,9 @@ async fn a_full_disk_answers_503_and_heals_by_itself_once_freed() {
     assert_eq!(status, 503, "{body}");
     assert!(body.to_string().contains("No space left"), "{body}");
     // Still full: still refused, never half-stored.
-    let (body, _) = batch("still-full", 20);
+    let (body, uuids) = batch("still-full", 20);
     assert_eq!(post(&client, &url, &body).await.unwrap().0, 503);
+    refused_uuids.extend(uuids);
 
     std::fs::remove_file(&filler).unwrap();
     // Ready again without a restart and without traffic.
@@ -248,6 +265,7 @@ async fn a_full_disk_answers_503_and_heals_by_itself_once_freed() {
     until_drained(&client, &url).await;
     collector.terminate();
     assert_exactly_once(&data, &acked);
+    assert_none_stored(&data, &refused_uuids);
     assert!(
         !collector.log().contains("machine-1"),
         "a raw id reached the log"
@@ -298,6 +316,7 @@ async fn an_open_file_limit_squeeze_loses_and_duplicates_nothing() {
         .unwrap();
     assert!(squeezed.success());
     let mut refused = 0;
+    let mut answered_503 = Vec::new();
     for i in 0..60 {
         let (body, uuids) = batch(&format!("squeeze-{i}"), 10);
         match post(&client, &url, &body).await {
@@ -305,6 +324,7 @@ async fn an_open_file_limit_squeeze_loses_and_duplicates_nothing() {
             Ok((503, retry_after)) => {
                 assert!(retry_after.is_some(), "503 without Retry-After");
                 refused += 1;
+                answered_503.extend(uuids);
             }
             Ok((status, _)) => panic!("the squeeze answered {status}"),
             // The connection itself may be refused or dropped: not acknowledged.
@@ -314,8 +334,12 @@ async fn an_open_file_limit_squeeze_loses_and_duplicates_nothing() {
             }
         }
     }
-    // The squeeze bit: a new segment or a new connection needs a descriptor.
-    assert!(refused > 0, "nothing was refused during the squeeze");
+    // The squeeze bit: a new segment needs a descriptor, and the queue answered 503 (a
+    // dropped connection alone would not show that the collector kept its promise).
+    assert!(
+        !answered_503.is_empty(),
+        "no batch was answered 503 during the squeeze ({refused} refused otherwise)"
+    );
     eprintln!(
         "squeeze: {refused} of 60 batches refused, {} events acknowledged",
         acked.len()
@@ -338,6 +362,7 @@ async fn an_open_file_limit_squeeze_loses_and_duplicates_nothing() {
     until_drained(&client, &url).await;
     collector.terminate();
     assert_exactly_once(&data, &acked);
+    assert_none_stored(&data, &answered_503);
 }
 
 /// A small deterministic generator for kill timings (reproducible runs).
