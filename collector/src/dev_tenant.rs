@@ -1,7 +1,7 @@
-//! The first minute: `serve` with no tenant configured makes one local dev tenant, once,
-//! so the README's first command accepts events at once. Its project key and hash key are
-//! random and kept in `data_dir/dev-tenant.json` (mode 0600), so restarts keep the same
-//! key and the same hashed ids.
+//! The first minute: `serve` with no config file (and so no tenant) makes one local dev
+//! tenant, once, so the README's first command accepts events at once. Its project key and
+//! hash key are random and kept in `data_dir/dev-tenant.json` (mode 0600), so restarts keep
+//! the same key and the same hashed ids. A config file that names no tenant gets none.
 
 use hush_config::{Preset, Secret, TenantConfig};
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,8 @@ pub fn ensure(data_dir: &Path) -> io::Result<TenantConfig> {
         policy: Default::default(),
         presets: vec![Preset::Web],
         allowed_origins: None,
+        admin_token: None,
+        retention_days: None,
     })
 }
 
@@ -97,7 +99,8 @@ hush-collector: no tenant is configured, so a local dev tenant is ready (kept in
   project key: {key}
   send an event (its email will be scrubbed):
     curl -s {url}/batch/ -H 'Content-Type: application/json' -d '{{\"api_key\":\"{key}\",\"batch\":[{{\"event\":\"setup_failed\",\"distinct_id\":\"my-machine\",\"properties\":{{\"$telemetry_level\":\"basic\",\"error\":\"mail jane.doe@example.com\"}}}}]}}'
-  or from a web page with posthog-js:
+  or from a web page with posthog-js (npm install posthog-js):
+    import posthog from 'posthog-js'
     posthog.init('{key}', {{ api_host: '{url}' }})
   events land, scrubbed, in {events}/
 ",
@@ -134,6 +137,9 @@ mod tests {
         assert_ne!(other.api_key.expose(), key);
         let banner = banner(&first, "127.0.0.1:8787".parse().unwrap(), &data);
         assert!(banner.contains(&key));
+        assert!(banner.contains(&format!(
+            "posthog.init('{key}', {{ api_host: 'http://127.0.0.1:8787' }})"
+        )));
         assert!(
             !banner.contains(first.hash_key.expose()),
             "the hash key is never printed"

@@ -54,7 +54,39 @@ const POSTHOG_REJECTED: &[(u16, &str)] = &[
     (422, "posthog_rejected_422"),
 ];
 
+/// Every reason that carries no status, in declaration order.
+const FIXED: [DropReason; 12] = [
+    DropReason::ChatResponse,
+    DropReason::UnknownEvent,
+    DropReason::NotOptedIn,
+    DropReason::Unserializable,
+    DropReason::SessionRecording,
+    DropReason::RateLimited,
+    DropReason::QueueFull,
+    DropReason::QueueUnavailable,
+    DropReason::CorruptRecord,
+    DropReason::Erased,
+    DropReason::Duplicate,
+    DropReason::PostHogEventTooLarge,
+];
+
 impl DropReason {
+    /// The reason whose stable name ([`DropReason::as_str`]) is `name`, if any. The name
+    /// `posthog_rejected_other` stands for every status PostHog's refusals are not counted
+    /// under by name; it comes back as `PostHogRejected(0)`, which has that name.
+    pub fn from_name(name: &str) -> Option<DropReason> {
+        if let Some(reason) = FIXED.into_iter().find(|r| r.as_str() == name) {
+            return Some(reason);
+        }
+        if name == DropReason::PostHogRejected(0).as_str() {
+            return Some(DropReason::PostHogRejected(0));
+        }
+        POSTHOG_REJECTED
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(status, _)| DropReason::PostHogRejected(*status))
+    }
+
     /// The stable name, as the `reason` label of `/metrics` and in summaries and logs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -117,5 +149,19 @@ mod tests {
             "posthog_rejected_other"
         );
         assert_eq!(DropReason::NotOptedIn.to_string(), "not_opted_in");
+    }
+
+    #[test]
+    fn every_name_reads_back_as_its_reason() {
+        let named = POSTHOG_REJECTED
+            .iter()
+            .map(|(status, _)| DropReason::PostHogRejected(*status));
+        for reason in FIXED.into_iter().chain(named) {
+            assert_eq!(DropReason::from_name(reason.as_str()), Some(reason));
+        }
+        let other = DropReason::from_name("posthog_rejected_other").unwrap();
+        assert_eq!(other.as_str(), "posthog_rejected_other");
+        assert_eq!(DropReason::from_name("queue-full"), None);
+        assert_eq!(DropReason::from_name(""), None);
     }
 }

@@ -23,6 +23,9 @@ use time::OffsetDateTime;
 /// The file name under `data_dir`.
 pub const ERASURES_FILE: &str = "erasures.jsonl";
 
+/// The `distinct_id` of a tombstone that erases every person of its tenant.
+pub const WHOLE_TENANT: &str = "*";
+
 /// One line of the tombstone file.
 #[derive(Debug, Serialize, Deserialize)]
 struct Tombstone {
@@ -165,11 +168,11 @@ pub fn is_erased(
     distinct_id: &str,
     received_at: OffsetDateTime,
 ) -> bool {
-    table
-        .0
-        .get(tenant)
-        .and_then(|people| people.get(distinct_id))
-        .is_some_and(|cutoff| received_at < *cutoff)
+    let Some(people) = table.0.get(tenant) else {
+        return false;
+    };
+    let before = |id: &str| people.get(id).is_some_and(|cutoff| received_at < *cutoff);
+    before(distinct_id) || before(WHOLE_TENANT)
 }
 
 fn ends_with_newline(path: &Path, len: u64) -> io::Result<bool> {
@@ -230,6 +233,19 @@ mod tests {
             stored("other", "h:ann", "2025-01-01T00:00:00Z"),
         ];
         assert_eq!(erasures.drop_erased(&mut events), 1);
+        let whole = OffsetDateTime::parse("2025-01-01T12:00:00Z", &Rfc3339).unwrap();
+        Erasures::new(tmp.path())
+            .record("gone", WHOLE_TENANT, whole)
+            .unwrap();
+        let mut tenant_wide = vec![
+            stored("gone", "h:x", "2025-01-01T11:00:00Z"),
+            stored("gone", "h:y", "2025-01-01T13:00:00Z"),
+        ];
+        assert_eq!(
+            erasures.drop_erased(&mut tenant_wide),
+            1,
+            "the whole tenant, up to the cutoff"
+        );
         let left: Vec<(&str, &str, String)> = events
             .iter()
             .map(|e| {

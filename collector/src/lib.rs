@@ -12,6 +12,8 @@ pub mod listener;
 pub mod metrics;
 pub mod pipeline;
 pub mod queue;
+pub mod report;
+pub mod rights;
 pub mod routes;
 pub mod server;
 pub mod sinks;

@@ -48,6 +48,17 @@ enum Command {
         #[arg(long)]
         distinct_id: String,
     },
+    /// Prints, as Markdown, what the active policy collects, where it goes, and what it
+    /// drops, removes, hashes and redacts. Without `--tenant`: the dev tenant when none is
+    /// configured, else the policy every tenant starts from and what each adds.
+    Policy {
+        /// A TOML config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// One tenant's policy, by name (exit 2 if there is none of that name).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
     /// Prints the effective configuration with secrets redacted, or the error.
     CheckConfig {
         /// A TOML config file.
@@ -62,6 +73,7 @@ fn main() -> ExitCode {
         Command::Serve { config, log_format } => cli::serve::serve(config, log_format),
         Command::Scrub { config } => cli::scrub::scrub(config),
         Command::CheckConfig { config } => cli::check_config::check_config(config),
+        Command::Policy { config, tenant } => cli::policy::policy(config, tenant),
         Command::Erase {
             config,
             tenant,

@@ -4,6 +4,7 @@
 //! (the Prometheus text format, version 0.0.4) and escapes label values. Counters carry ids,
 //! counts and reasons only — never payloads or keys: every label value comes from a bounded
 //! set named in code (drop reasons, sink names, detector kinds, status codes, timeout phases).
+//! Drops are counted by [`DropReason`], whose stable name is the `reason` label.
 //!
 //! A new metric is a field of [`Metrics`] and one `register` line in [`Metrics::default`].
 //! The library appends `_total` to a counter's name and a full stop to every help text, so
@@ -12,6 +13,7 @@
 
 mod labelled;
 
+use crate::drop_reason::DropReason;
 use labelled::Labelled;
 use prometheus_client::encoding::prometheus_text;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
@@ -19,6 +21,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::sync::atomic::AtomicU64;
@@ -58,6 +61,8 @@ pub struct Metrics {
     sink_retries: Labelled<SinkLabel, Counter>,
     /// Events a sink gave up on, per sink and reason.
     sink_dropped: Labelled<SinkReasonLabel, Counter>,
+    /// Events dropped by retention, per sink and tenant.
+    retention_dropped: Labelled<SinkTenantLabel, Counter>,
     /// Client connections open now.
     connections_open: CountGauge,
     /// Client connections accepted under the cap.
@@ -114,6 +119,34 @@ impl EncodeLabelValue for ConnectionTimeout {
     }
 }
 
+impl EncodeLabelValue for DropReason {
+    /// The stable name ([`DropReason::as_str`]).
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), fmt::Error> {
+        encoder.write_str(self.as_str())
+    }
+}
+
+/// What [`Metrics::dropped`] counts under: a [`DropReason`] or its stable name.
+///
+/// The name is accepted only while callers still pass `DropReason::….as_str()`; pass the
+/// [`DropReason`] itself.
+pub trait IntoDropReason {
+    /// The reason, or `None` for a name that is no reason's.
+    fn into_drop_reason(self) -> Option<DropReason>;
+}
+
+impl IntoDropReason for DropReason {
+    fn into_drop_reason(self) -> Option<DropReason> {
+        Some(self)
+    }
+}
+
+impl IntoDropReason for &str {
+    fn into_drop_reason(self) -> Option<DropReason> {
+        DropReason::from_name(self)
+    }
+}
+
 /// Delivery counters for one sink.
 #[derive(Default, Clone, Debug, PartialEq, Eq)]
 pub struct SinkCounters {
@@ -123,14 +156,46 @@ pub struct SinkCounters {
     pub failed: u64,
     /// Retries after a failure.
     pub retries: u64,
-    /// Events the sink gave up on, by reason.
+    /// Events the sink gave up on, by the reasons' stable names ([`DropReason::as_str`]).
     pub dropped: BTreeMap<String, u64>,
+}
+
+/// A [`DropReason`] as a label value, compared and ordered by its stable name: the series
+/// are listed in name order, and the statuses PostHog's refusals are not counted under by
+/// name share the one `posthog_rejected_other` series.
+#[derive(Clone, Copy, Debug)]
+struct ReasonName(DropReason);
+
+impl PartialEq for ReasonName {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for ReasonName {}
+
+impl PartialOrd for ReasonName {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ReasonName {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.as_str().cmp(other.0.as_str())
+    }
+}
+
+impl EncodeLabelValue for ReasonName {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), fmt::Error> {
+        self.0.encode(encoder)
+    }
 }
 
 /// `reason="…"`: why events were dropped.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
 struct ReasonLabel {
-    reason: String,
+    reason: ReasonName,
 }
 
 /// `kind="…"`: the detector that redacted a span.
@@ -162,7 +227,14 @@ struct SinkLabel {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
 struct SinkReasonLabel {
     sink: String,
-    reason: String,
+    reason: ReasonName,
+}
+
+/// `sink="…",tenant="…"`: a sink and a configured tenant's name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct SinkTenantLabel {
+    sink: String,
+    tenant: String,
 }
 
 /// `phase="…"`: which timeout closed a connection.
@@ -194,6 +266,7 @@ impl Default for Metrics {
             sink_failed: Labelled::default(),
             sink_retries: Labelled::default(),
             sink_dropped: Labelled::default(),
+            retention_dropped: Labelled::default(),
             connections_open: CountGauge::default(),
             connections_accepted: Counter::default(),
             connections_refused: Counter::default(),
@@ -278,6 +351,11 @@ impl Metrics {
             self.sink_dropped.clone(),
         );
         r.register(
+            "hush_retention_dropped_events",
+            "Events dropped by retention, per sink and tenant",
+            self.retention_dropped.clone(),
+        );
+        r.register(
             "hush_connections_open",
             "Client connections open",
             self.connections_open.clone(),
@@ -304,13 +382,18 @@ impl Metrics {
         );
     }
 
-    /// Counts `n` events dropped for `reason`.
-    pub fn dropped(&self, reason: &str, n: u64) {
+    /// Counts `n` events dropped for `reason` (a [`DropReason`]; see [`IntoDropReason`]).
+    pub fn dropped(&self, reason: impl IntoDropReason, n: u64) {
         if n == 0 {
             return;
         }
+        let Some(reason) = reason.into_drop_reason() else {
+            debug_assert!(false, "counted a drop under a name that is no DropReason's");
+            tracing::error!("a drop was counted under a name that is no reason's; not counted");
+            return;
+        };
         let labels = ReasonLabel {
-            reason: reason.to_owned(),
+            reason: ReasonName(reason),
         };
         self.dropped.get_or_create(labels).inc_by(n);
     }
@@ -363,11 +446,11 @@ impl Metrics {
     }
 
     /// Counts `n` events `sink` gave up on, for `reason`.
-    pub fn sink_dropped(&self, sink: &str, reason: &str, n: u64) {
+    pub fn sink_dropped(&self, sink: &str, reason: DropReason, n: u64) {
         self.sink_series(sink);
         let labels = SinkReasonLabel {
             sink: sink.to_owned(),
-            reason: reason.to_owned(),
+            reason: ReasonName(reason),
         };
         self.sink_dropped.get_or_create(labels).inc_by(n);
     }
@@ -389,18 +472,39 @@ impl Metrics {
                 .read()
                 .iter()
                 .filter(|(labels, _)| labels.sink == sink)
-                .map(|(labels, n)| (labels.reason.clone(), n.get()))
+                .map(|(labels, n)| (labels.reason.0.as_str().to_owned(), n.get()))
                 .collect(),
         }
     }
 
-    /// A copy of the drop counts by reason.
+    /// A copy of the drop counts, by the reasons' stable names.
     pub fn drops(&self) -> BTreeMap<String, u64> {
         self.dropped
             .read()
             .iter()
-            .map(|(labels, n)| (labels.reason.clone(), n.get()))
+            .map(|(labels, n)| (labels.reason.0.as_str().to_owned(), n.get()))
             .collect()
+    }
+
+    /// Counts `n` events of `tenant` that `sink` dropped for retention.
+    pub fn retention_dropped(&self, sink: &str, tenant: &str, n: u64) {
+        let labels = SinkTenantLabel {
+            sink: sink.to_owned(),
+            tenant: tenant.to_owned(),
+        };
+        self.retention_dropped.get_or_create(labels).inc_by(n);
+    }
+
+    /// Events of `tenant` that `sink` dropped for retention so far.
+    pub fn retention_dropped_count(&self, sink: &str, tenant: &str) -> u64 {
+        let labels = SinkTenantLabel {
+            sink: sink.to_owned(),
+            tenant: tenant.to_owned(),
+        };
+        self.retention_dropped
+            .read()
+            .get(&labels)
+            .map_or(0, Counter::get)
     }
 
     /// Counts a connection accepted under the cap (and open until [`Metrics::connection_closed`]).

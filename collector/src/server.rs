@@ -41,6 +41,9 @@ pub enum ServeError {
     /// A sink could not be set up.
     #[error("cannot start sink: {0}")]
     Sink(String),
+    /// The data-rights service could not start (its receipts directory, a store).
+    #[error("cannot start the data-rights service: {0}")]
+    Rights(#[from] crate::rights::RightsError),
     /// The admin listener's address could not be bound.
     #[error("cannot listen on admin.listen {addr}: {source}")]
     Bind {
@@ -110,6 +113,8 @@ impl Collector {
         let sinks = crate::sinks::start_all(config, &queue, metrics.clone(), stop_rx)
             .await
             .map_err(|e| ServeError::Sink(e.to_string()))?;
+        let rights = Arc::new(crate::rights::DataRights::from_config(config)?);
+        rights.resume_pending();
         let state = Arc::new(
             AppState::new(
                 Pipeline::new(scrubber),
@@ -119,7 +124,8 @@ impl Collector {
                 config.limits.clone(),
                 config.queue.max_bytes,
             )
-            .with_ops(OpsAccess::from_config(config)),
+            .with_ops(OpsAccess::from_config(config))
+            .with_rights(rights),
         );
         Ok(Collector {
             state,

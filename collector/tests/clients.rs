@@ -1,8 +1,12 @@
 //! What browsers and PostHog clients need besides capture, in process (`router().oneshot`):
-//! CORS for allowed and refused origins, remote config, flags, recordings, posthog-node's
-//! v1 capture, and ingest that stores a retried or beacon-posted event once.
+//! CORS for allowed and refused origins (the timeout's answer included), remote config,
+//! flags, recordings, posthog-node's v1 capture, ingest that stores a retried or
+//! beacon-posted event once, and what never leaves on any event. The key and origin checks
+//! of the routes besides capture are in `clients/named_tenant.rs`.
 
 mod common;
+#[path = "clients/named_tenant.rs"]
+mod named_tenant;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
@@ -11,6 +15,7 @@ use base64::Engine as _;
 use common::InProcess;
 use flate2::write::GzEncoder;
 use http_body_util::BodyExt;
+use named_tenant::{post, snapshot};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -220,12 +225,11 @@ async fn remote_config_flags_decide_and_recordings_answer_what_clients_expect() 
         assert_eq!(answer["featureFlags"], json!({}), "{path}");
         assert_eq!(answer["errorsWhileComputingFlags"], json!(false), "{path}");
     }
-    // Even a body that is not JSON gets the empty answer: there is nothing to compute.
-    let garbage = Request::post("/flags/").body(Body::from("{nope")).unwrap();
-    assert_eq!(send(&h.app, garbage).await.0, StatusCode::OK);
-
-    let recording = Request::post("/s/?compression=gzip-js")
-        .body(Body::from(vec![0x1f, 0x8b, 0, 1, 2]))
+    // posthog-js's recording: `$snapshot` events with the key in their properties, gzip-js.
+    let snapshots = json!([snapshot(KEY), snapshot(KEY)]).to_string();
+    let recording = Request::post("/s/?compression=gzip-js&ver=1.449.2")
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from(gzip(snapshots.as_bytes())))
         .unwrap();
     let (status, _, body) = send(&h.app, recording).await;
     assert_eq!(status, StatusCode::OK);
@@ -235,7 +239,7 @@ async fn remote_config_flags_decide_and_recordings_answer_what_clients_expect() 
         .state
         .metrics
         .render()
-        .contains("hush_events_dropped_total{reason=\"session_recording\"} 1"));
+        .contains("hush_events_dropped_total{reason=\"session_recording\"} 2"));
     // Unknown paths are a JSON 404, counted under `unmatched`.
     let (status, _, body) = send(&h.app, get("/nope/x@example.com".into())).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -246,6 +250,64 @@ async fn remote_config_flags_decide_and_recordings_answer_what_clients_expect() 
         .metrics
         .render()
         .contains("hush_http_route_requests_total{route=\"unmatched\"} 1"));
+}
+
+#[tokio::test]
+async fn the_request_timeout_answer_carries_cors_too() {
+    let h = harness("[limits]\nrequest_timeout_ms = 200").await;
+    // A body that never ends: ingest reads it until the request timeout.
+    let endless = futures_util::stream::pending::<Result<bytes::Bytes, std::io::Error>>();
+    let stalled = Request::post("/e/")
+        .header(header::ORIGIN, PAGE)
+        .body(Body::from_stream(endless))
+        .unwrap();
+    let (status, headers, answer) =
+        tokio::time::timeout(Duration::from_secs(10), send(&h.app, stalled))
+            .await
+            .expect("no answer at the request timeout");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json_of(&answer)["code"], "timeout");
+    assert_eq!(allow_origin(&headers), Some(PAGE));
+    assert!(headers.contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn element_texts_and_group_properties_never_leave_on_any_event() {
+    // The web preset, and a policy that also allows posthog-js's `$autocapture`.
+    let h = harness("presets = [\"web\"]\npolicy = { basic_events = [\"$autocapture\"] }").await;
+    let posthog_js = json!({
+        "$groups": {"company": "acme-corp"}, "$group_key": "acme-corp",
+        "$group_set": {"plan": "acme-plan"}, "$elements_chain": "button:text=\"Pay Jane\"",
+        "$elements": [{"tag_name": "button", "$el_text": "Pay Jane"}],
+        "nested": {"$el_text": "Pay Jane", "kept": "yes"}, "$telemetry_level": "basic",
+    });
+    let body = json!({"api_key": KEY, "batch": [
+        {"event": "setup_completed", "distinct_id": "m", "properties": posthog_js},
+        {"event": "$autocapture", "distinct_id": "m", "properties": posthog_js},
+    ]});
+    let (status, _, _) = send(&h.app, post("/batch/", None, body.to_string())).await;
+    assert_eq!(status, StatusCode::OK);
+    let lines = stored(&h, 2).await;
+    assert_eq!(lines.len(), 2);
+    for line in &lines {
+        let text = line.to_string();
+        for gone in [
+            "acme",
+            "Jane",
+            "$groups",
+            "$group_key",
+            "$group_set",
+            "$elements",
+            "$el_text",
+        ] {
+            assert!(
+                !text.contains(gone),
+                "{gone} left on {}: {text}",
+                line["event"]
+            );
+        }
+        assert_eq!(line["properties"]["nested"], json!({"kept": "yes"}));
+    }
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

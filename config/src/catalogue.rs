@@ -58,12 +58,33 @@ pub const CATALOGUE: &[(&str, EventClass)] = &[
     (PROMPT_SENT, EventClass::OptIn),
 ];
 
-/// The class of a catalogued event name.
-pub fn class_of(name: &str) -> Option<EventClass> {
-    CATALOGUE
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, class)| *class)
+/// The class of a catalogued event name. A `const fn`, so the SDK looks its event methods'
+/// classes up at compile time.
+pub const fn class_of(name: &str) -> Option<EventClass> {
+    let mut i = 0;
+    while i < CATALOGUE.len() {
+        let (n, class) = CATALOGUE[i];
+        if same(n.as_bytes(), name.as_bytes()) {
+            return Some(class);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Byte-wise equality, usable in a `const fn`.
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// The catalogued names of one class.
@@ -72,4 +93,27 @@ pub fn names_of(class: EventClass) -> impl Iterator<Item = &'static str> {
         .iter()
         .filter(move |(_, c)| *c == class)
         .map(|(name, _)| *name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_of_finds_exactly_the_catalogued_names() {
+        for &(name, class) in CATALOGUE {
+            assert_eq!(class_of(name), Some(class), "{name}");
+        }
+        for other in [
+            "",
+            "setup",
+            "setup_completed_",
+            "Setup_completed",
+            "pageview",
+        ] {
+            assert_eq!(class_of(other), None, "{other}");
+        }
+        const AT_COMPILE_TIME: Option<EventClass> = class_of(PROMPT_SENT);
+        assert_eq!(AT_COMPILE_TIME, Some(EventClass::OptIn));
+    }
 }

@@ -166,6 +166,35 @@ impl Policy {
         self.never_properties.contains(&key)
             || NEVER_PROPERTY_PREFIXES.iter().any(|p| key.starts_with(p))
     }
+
+    /// The allowlisted events of one class, in name order (what the transparency report,
+    /// `hush-collector policy`, lists).
+    pub fn events(&self, class: EventClass) -> impl Iterator<Item = &str> {
+        match class {
+            EventClass::Basic => &self.basic,
+            EventClass::OptIn => &self.opt_in,
+        }
+        .iter()
+        .map(String::as_str)
+    }
+
+    /// The property names never forwarded (normalised, see
+    /// [`is_forbidden_property`](Self::is_forbidden_property)), in name order.
+    pub fn removed_properties(&self) -> impl Iterator<Item = &str> {
+        self.never_properties.iter().map(String::as_str)
+    }
+
+    /// The normalised prefixes whose properties are never forwarded (`geoip_`).
+    pub fn removed_prefixes(&self) -> &'static [&'static str] {
+        NEVER_PROPERTY_PREFIXES
+    }
+
+    /// The words that make an event a chat response (see
+    /// [`is_chat_response_event`](Self::is_chat_response_event)): an output word, with a
+    /// model word or alone.
+    pub fn chat_response_words(&self) -> (&'static [&'static str], &'static [&'static str]) {
+        (OUTPUT_WORDS, MODEL_WORDS)
+    }
 }
 
 /// Lower-cases a key, drops leading `$` and `_`, and turns camelCase, `-`, `.` and spaces into
@@ -196,8 +225,15 @@ mod tests {
         for &(e, class) in catalogue::CATALOGUE {
             assert_eq!(p.class_of(e), Some(class));
         }
-        assert_eq!(catalogue::names_of(EventClass::Basic).count(), 4);
-        assert_eq!(catalogue::names_of(EventClass::OptIn).count(), 4);
+        // Nothing beyond the catalogue: as many events of each class as it lists.
+        let count = |class| {
+            catalogue::CATALOGUE
+                .iter()
+                .filter(|(_, c)| *c == class)
+                .count()
+        };
+        assert_eq!(p.basic.len(), count(EventClass::Basic));
+        assert_eq!(p.opt_in.len(), count(EventClass::OptIn));
         assert_eq!(p.class_of("pageview"), None);
         assert_eq!(p.class_of("$identify"), None);
     }

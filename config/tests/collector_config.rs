@@ -238,8 +238,19 @@ fn at_least_one_sink() {
         msg.contains("local.enabled") && msg.contains("hush.toml"),
         "{msg}"
     );
+    assert!(
+        msg.contains(
+            "is false and neither [posthog] nor [clickhouse] is set: accepted events would go nowhere"
+        ),
+        "{msg}"
+    );
     assert!(load(
         "[local]\nenabled = false\n[clickhouse]\nurl = \"http://127.0.0.1:8123\"\n",
+        &[]
+    )
+    .is_ok());
+    assert!(load(
+        "[local]\nenabled = false\n[posthog]\nhost = \"http://127.0.0.1:9\"\napi_key = \"phc_f\"\n",
         &[]
     )
     .is_ok());

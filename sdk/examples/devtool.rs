@@ -9,13 +9,18 @@
 //! devtool setup [--fail MSG]
 //! devtool dev [--fail MSG]
 //! devtool prompt TEXT
-//! devtool telemetry status|enable|disable|forget
+//! devtool telemetry status|enable|disable|forget|export
+//! devtool telemetry erase-status RECEIPT
 //! ```
+//!
+//! `forget` asks the collector to erase this machine's data, prints the receipt, and
+//! deletes the local id, spool and choice; `export` prints what the collector stores about
+//! this machine, one JSON event per line.
 //!
 //! Run it with `cargo run -p hush-sdk --example devtool -- telemetry status`.
 
 use anyhow::{bail, Context};
-use hush_sdk::Telemetry;
+use hush_sdk::{Erase, Telemetry};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -23,7 +28,8 @@ const USAGE: &str = "usage:
   devtool setup [--fail MSG]
   devtool dev [--fail MSG]
   devtool prompt TEXT
-  devtool telemetry status|enable|disable|forget";
+  devtool telemetry status|enable|disable|forget|export
+  devtool telemetry erase-status RECEIPT";
 
 /// How long a command may wait for its events to leave before exiting.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(1);
@@ -121,10 +127,47 @@ fn run(telemetry: &Telemetry, args: &[String]) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ["telemetry", "forget"] => {
-            telemetry
+            let outcome = telemetry
                 .forget()
                 .context("deleting local telemetry data")?;
+            match &outcome.erase {
+                Erase::Requested(receipt) => {
+                    println!("erase requested at the collector: receipt {receipt}");
+                    println!("  follow it with: devtool telemetry erase-status {receipt}");
+                }
+                other => println!("{other}"),
+            }
             println!("local telemetry id, spool and stored choice deleted");
+            Ok(ExitCode::SUCCESS)
+        }
+        ["telemetry", "export"] => {
+            let events = telemetry
+                .export()
+                .context("reading what the collector stores")?;
+            for event in &events {
+                println!("{event}");
+            }
+            eprintln!("{} events stored about this machine", events.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        ["telemetry", "erase-status", receipt] => {
+            let status = telemetry
+                .erase_status(receipt)
+                .context("asking the collector")?;
+            println!("receipt {}: {:?}", status.receipt, status.status);
+            let count = |n: Option<u64>| n.map_or("-".to_string(), |n| n.to_string());
+            println!(
+                "  removed: queue {}, local {}, clickhouse {}",
+                count(status.removed.queue),
+                count(status.removed.local),
+                count(status.removed.clickhouse)
+            );
+            if let Some(posthog) = &status.posthog {
+                println!("  posthog: {posthog}");
+            }
+            if let Some(error) = &status.error {
+                println!("  error:   {error}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         _ => {
@@ -167,6 +210,9 @@ fn print_status(telemetry: &Telemetry) {
         "  this run:     {} queued, {} sent, {} restored from spool",
         s.stats.queued, s.stats.sent, s.stats.restored
     );
+    for r in &s.erase_receipts {
+        println!("  erase sent:   receipt {r} (kept from an earlier forget)");
+    }
     for w in &s.warnings {
         println!("  warning:      {w}");
     }

@@ -1,16 +1,18 @@
 //! [`Telemetry`]: the client apps hold — its state, start-up, status, the first-run
 //! notice, flush and shutdown. Its other methods live beside it, one concern per file:
-//! the event methods in `capture.rs`, consent changes in `decision.rs`, and the identity
-//! every event carries in `identity.rs`.
+//! the event methods in `capture.rs`, consent changes in `decision.rs`, forget and export
+//! in `rights.rs`, and the identity every event carries in `identity.rs`.
 
 mod capture;
 mod decision;
 mod identity;
+mod rights;
 
 use crate::consent::{ConsentSetup, Paths};
 use crate::events::Event;
 use crate::queue::{Counters, EventQueue};
 use crate::redact::Redactor;
+use crate::rights::{PendingErases, Receipt};
 use crate::spool::Spool;
 use crate::status::{Flush, Stats, Status};
 use crate::worker::WorkerOptions;
@@ -71,6 +73,10 @@ pub struct Telemetry {
     warnings: Arc<Mutex<Vec<String>>>,
     session_id: Uuid,
     uuids: UuidSource,
+    /// Erase requests not yet sent; `None` without a config directory.
+    erases: Option<PendingErases>,
+    /// Receipts of the erase requests the worker sent for an earlier `forget()`.
+    receipts: Arc<Mutex<Vec<Receipt>>>,
 }
 
 struct Control {
@@ -103,6 +109,10 @@ impl Telemetry {
         let consent_file = paths.consent().ok();
         let decision = b.setup.resolve(consent_file.as_deref());
         let level = decision.as_ref().map_or(Level::Off, |d| d.level);
+        let erases = match (paths.pending_erases(), paths.spool_key()) {
+            (Ok(path), Ok(key_path)) => Some(PendingErases::new(path, key_path, &b.app_name)),
+            _ => None,
+        };
         let telemetry = Telemetry {
             queue: Arc::new(EventQueue::new(level, b.queue_capacity, b.batch_size)),
             app_name: b.app_name,
@@ -139,6 +149,8 @@ impl Telemetry {
             warnings: Arc::default(),
             session_id: Uuid::new_v4(),
             uuids: UuidSource::new(),
+            erases,
+            receipts: Arc::default(),
         };
         telemetry.apply(decision);
         telemetry
@@ -232,6 +244,11 @@ impl Telemetry {
             sending,
             consent_file: self.paths.consent().ok(),
             stats,
+            erase_receipts: self
+                .receipts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
             warnings: self
                 .warnings
                 .lock()

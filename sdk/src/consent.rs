@@ -18,6 +18,8 @@ const NOTICE_FILE: &str = "telemetry-notice-shown";
 const SPOOL_KEY_FILE: &str = "telemetry-spool.key";
 /// The offline spool, in the cache directory.
 const SPOOL_FILE: &str = "telemetry-spool.bin";
+/// Erase requests not yet sent, in the config directory (`rights/pending.rs`).
+const ERASE_FILE: &str = "telemetry-erase.bin";
 
 /// The SDK's directories. Nothing is created until something is written.
 #[derive(Debug, Clone)]
@@ -63,6 +65,11 @@ impl Paths {
     /// The spool key.
     pub fn spool_key(&self) -> Result<PathBuf, Error> {
         self.in_config(SPOOL_KEY_FILE)
+    }
+
+    /// The erase requests not yet sent.
+    pub fn pending_erases(&self) -> Result<PathBuf, Error> {
+        self.in_config(ERASE_FILE)
     }
 
     /// The spool.
@@ -146,7 +153,8 @@ pub(crate) fn store_choice(paths: &Paths, level: Level) -> Result<PathBuf, Error
     Ok(path)
 }
 
-/// Deletes every file the SDK keeps: consent, id, notice marker, spool key and spool.
+/// Deletes every file the SDK keeps: consent, id, notice marker, spool key and spool. Not
+/// the erase requests still to send: `forget()` writes those again under a new key.
 pub(crate) fn forget_all(paths: &Paths) -> Result<(), Error> {
     let mut first_error = None;
     for path in [

@@ -14,6 +14,10 @@
 //!   sends gzip-compressed PostHog batches with retries; what cannot be sent by shutdown is
 //!   kept in an encrypted spool for the next start.
 //! - **Debug mode** (`HUSH_TELEMETRY_DEBUG=1`) prints each event as JSON and sends nothing.
+//! - **Data rights.** [`Telemetry::forget`] asks the collector to erase this machine's data
+//!   (`POST /v1/erase`, returning a [`Receipt`]) and then deletes the local id, spool and
+//!   choice; offline, the request is kept encrypted and sent before any event at the next
+//!   start. [`Telemetry::export`] returns what the collector stores about this machine.
 //!
 //! # Examples
 //!
@@ -60,6 +64,7 @@ mod machine_id;
 mod notice;
 mod queue;
 mod redact;
+mod rights;
 mod spool;
 mod status;
 mod transport;
@@ -70,4 +75,7 @@ pub use client::Telemetry;
 pub use error::Error;
 pub use events::{EventClass, CATALOGUE};
 pub use hush_config::consent::{ConsentError, ConsentVars, Level, Rule, Source};
+pub use rights::{
+    Erase, EraseState, EraseStatus, ForgetOutcome, NotAsked, Receipt, Refusal, Removed,
+};
 pub use status::{Flush, Stats, Status};

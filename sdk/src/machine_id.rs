@@ -73,18 +73,36 @@ pub(crate) fn distinct_id(
         }
     }
     let path = id_file.ok_or(Error::NoConfigDir)?;
-    if let Ok(stored) = std::fs::read_to_string(path) {
-        let stored = stored.trim();
-        if stored.len() == 32
-            && stored.bytes().all(|b| b.is_ascii_hexdigit())
-            && !is_reserved(stored)
-        {
-            return Ok(stored.to_string());
-        }
+    if let Some(stored) = stored_id(path) {
+        return Ok(stored);
     }
     let id = random_hex_id();
     files::write_private(path, id.as_bytes())?;
     Ok(id)
+}
+
+/// The id [`distinct_id`] would return, without creating one: `None` on a machine without
+/// a machine id whose random id was never stored (nothing can have been sent from here).
+pub(crate) fn existing_distinct_id(
+    app: &str,
+    raw: Option<&str>,
+    id_file: Option<&Path>,
+) -> Option<String> {
+    if let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) {
+        let id = app_specific_id(app, raw);
+        if !is_reserved(&id) {
+            return Some(id);
+        }
+    }
+    id_file.and_then(stored_id)
+}
+
+/// The random id stored in `path`, if it holds a valid one.
+fn stored_id(path: &Path) -> Option<String> {
+    let stored = std::fs::read_to_string(path).ok()?;
+    let stored = stored.trim();
+    (stored.len() == 32 && stored.bytes().all(|b| b.is_ascii_hexdigit()) && !is_reserved(stored))
+        .then(|| stored.to_string())
 }
 
 /// 128 random bits as 32 hex digits.
@@ -134,6 +152,15 @@ mod tests {
         std::fs::write(&path, "null").unwrap();
         let c = distinct_id("app", None, Some(&path)).unwrap();
         assert_ne!(c, "null");
+        assert_eq!(existing_distinct_id("app", None, Some(&path)), Some(c));
+        assert_eq!(
+            existing_distinct_id("app", Some("m"), None),
+            Some(app_specific_id("app", "m"))
+        );
+        assert_eq!(
+            existing_distinct_id("app", None, Some(&dir.path().join("x"))),
+            None
+        );
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! directory with mode 0600; it never leaves the machine. A spool that is truncated,
 //! tampered with, written by another app or under another key fails authentication and is
 //! discarded with a warning, never a panic. The spool holds at most `cap` events (the newest).
+//!
+//! [`Sealed`] is that encryption on its own; the erase requests `forget()` could not send
+//! (`rights/pending.rs`) use it too, in their own file under the same key.
 
 use crate::events::Event;
 use crate::files;
@@ -14,7 +17,7 @@ use crate::Error;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"HUSHSPL1";
 const NONCE_LEN: usize = 12;
@@ -41,18 +44,22 @@ pub(crate) struct Spool {
     pub cap: usize,
 }
 
-impl Spool {
-    fn aad(&self) -> Vec<u8> {
-        let mut aad = b"hush-sdk spool v1 app=".to_vec();
-        aad.extend_from_slice(self.app.as_bytes());
-        aad
-    }
+/// The spool's encryption, shared with the pending erase requests (`rights/pending.rs`):
+/// `magic` ‖ 12-byte nonce ‖ AES-256-GCM ciphertext, the key in `key_path` (mode 0600).
+#[derive(Debug, Clone)]
+pub(crate) struct Sealed<'a> {
+    pub magic: &'a [u8; 8],
+    pub path: &'a Path,
+    pub key_path: &'a Path,
+    pub aad: Vec<u8>,
+}
 
+impl Sealed<'_> {
     fn read_key(&self) -> Result<Option<[u8; 32]>, Error> {
-        match std::fs::read(&self.key_path) {
+        match std::fs::read(self.key_path) {
             Ok(bytes) => Ok(<[u8; 32]>::try_from(bytes.as_slice()).ok()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(&self.key_path, e)),
+            Err(e) => Err(Error::io(self.key_path, e)),
         }
     }
 
@@ -62,40 +69,84 @@ impl Spool {
         }
         let mut key = [0u8; 32];
         getrandom::getrandom(&mut key)
-            .map_err(|e| Error::io(&self.key_path, std::io::Error::other(e.to_string())))?;
-        files::write_private(&self.key_path, &key)?;
+            .map_err(|e| Error::io(self.key_path, std::io::Error::other(e.to_string())))?;
+        files::write_private(self.key_path, &key)?;
         Ok(key)
+    }
+
+    /// The plaintext; `None` when the file does not exist.
+    pub fn open(&self) -> Result<Option<Vec<u8>>, SpoolError> {
+        let meta = match std::fs::metadata(self.path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(self.path, e).into()),
+        };
+        let invalid = || SpoolError::Invalid(self.path.to_path_buf());
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(invalid());
+        }
+        let bytes = std::fs::read(self.path).map_err(|e| Error::io(self.path, e))?;
+        let key = self.read_key()?.ok_or_else(invalid)?;
+        if bytes.len() < self.magic.len() + NONCE_LEN || &bytes[..self.magic.len()] != self.magic {
+            return Err(invalid());
+        }
+        let (nonce, ciphertext) = bytes[self.magic.len()..].split_at(NONCE_LEN);
+        let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
+        cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: &self.aad,
+                },
+            )
+            .map(Some)
+            .map_err(|_| invalid())
+    }
+
+    /// Encrypts `plain` under the key (created on first use) and replaces the file.
+    pub fn seal(&self, plain: &[u8]) -> Result<(), Error> {
+        let key = self.key_or_create()?;
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::getrandom(&mut nonce)
+            .map_err(|e| Error::io(self.path, std::io::Error::other(e.to_string())))?;
+        let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
+        let ciphertext = cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &self.aad,
+                },
+            )
+            .map_err(|_| Error::io(self.path, std::io::Error::other("encryption failed")))?;
+        let mut file = Vec::with_capacity(self.magic.len() + NONCE_LEN + ciphertext.len());
+        file.extend_from_slice(self.magic);
+        file.extend_from_slice(&nonce);
+        file.extend_from_slice(&ciphertext);
+        files::write_private(self.path, &file)
+    }
+}
+
+impl Spool {
+    fn sealed(&self) -> Sealed<'_> {
+        let mut aad = b"hush-sdk spool v1 app=".to_vec();
+        aad.extend_from_slice(self.app.as_bytes());
+        Sealed {
+            magic: MAGIC,
+            path: &self.path,
+            key_path: &self.key_path,
+            aad,
+        }
     }
 
     /// Reads the spooled events (an absent file is empty). Events that are not in the
     /// catalogue are skipped.
     pub fn load(&self) -> Result<Vec<Event>, SpoolError> {
-        let meta = match std::fs::metadata(&self.path) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io(&self.path, e).into()),
+        let Some(plain) = self.sealed().open()? else {
+            return Ok(Vec::new());
         };
         let invalid = || SpoolError::Invalid(self.path.clone());
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(invalid());
-        }
-        let bytes = std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        let key = self.read_key()?.ok_or_else(invalid)?;
-        if bytes.len() < MAGIC.len() + NONCE_LEN || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(invalid());
-        }
-        let (nonce, ciphertext) = bytes[MAGIC.len()..].split_at(NONCE_LEN);
-        let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
-        let aad = self.aad();
-        let plain = cipher
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| invalid())?;
         let doc: Value = serde_json::from_slice(&plain).map_err(|_| invalid())?;
         let events = doc
             .get("events")
@@ -114,26 +165,7 @@ impl Spool {
         let keep = &events[events.len().saturating_sub(self.cap)..];
         let doc = json!({ "v": 1, "events": keep.iter().map(Event::to_wire).collect::<Vec<_>>() });
         let plain = serde_json::to_vec(&doc).unwrap_or_default();
-        let key = self.key_or_create()?;
-        let mut nonce = [0u8; NONCE_LEN];
-        getrandom::getrandom(&mut nonce)
-            .map_err(|e| Error::io(&self.path, std::io::Error::other(e.to_string())))?;
-        let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
-        let aad = self.aad();
-        let ciphertext = cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: &plain,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| Error::io(&self.path, std::io::Error::other("encryption failed")))?;
-        let mut file = Vec::with_capacity(MAGIC.len() + NONCE_LEN + ciphertext.len());
-        file.extend_from_slice(MAGIC);
-        file.extend_from_slice(&nonce);
-        file.extend_from_slice(&ciphertext);
-        files::write_private(&self.path, &file)?;
+        self.sealed().seal(&plain)?;
         Ok(keep.len())
     }
 

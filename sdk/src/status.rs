@@ -34,6 +34,9 @@ pub struct Status {
     pub consent_file: Option<PathBuf>,
     /// Counters.
     pub stats: Stats,
+    /// Receipts of the erase requests sent this run for an earlier `forget()` that could
+    /// not reach the collector (see [`crate::Erase::Spooled`]).
+    pub erase_receipts: Vec<crate::Receipt>,
     /// Things that went wrong without stopping the app: a discarded spool, a batch the
     /// collector rejected, a file that could not be written. Never holds event content.
     pub warnings: Vec<String>,

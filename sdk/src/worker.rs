@@ -13,12 +13,19 @@
 //!   left to the encrypted spool and exits. The caller waits at most until its deadline; a
 //!   worker still stuck in a request then is abandoned and the caller spools what it held.
 //! - **Stopping**: a new epoch (level off, forget, abandon) stops the running worker the
-//!   next time it takes the lock.
+//!   next time it takes the lock. `stop` also waits for the batch in flight to settle, so
+//!   that `forget()` sends its erase after the last event.
+//! - **Erase first**: erase requests a `forget()` could not send (`rights/pending.rs`) go
+//!   out before any event; while one fails, no batch is sent, and failed rounds back off as
+//!   batches do. A request the collector refuses for good is dropped with a warning.
 
 use crate::events::Event;
 use crate::queue::{allowed, Counters, EventQueue, QueueState};
+use crate::rights::{CallError, PendingErases, Receipt, RightsClient};
 use crate::spool::Spool;
 use crate::transport::{backoff, Attempt, Transport};
+use hush_config::consent::Level;
+use hush_config::Secret;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -82,6 +89,15 @@ impl EventQueue {
         }
     }
 
+    /// Stops the worker (level off: the queue is emptied) and waits until the batch it was
+    /// sending, if any, is settled, or `deadline`. Returns whether nothing is in flight.
+    pub fn stop(&self, deadline: Instant) -> bool {
+        self.set_level(Level::Off);
+        let st = self.lock();
+        let st = self.wait_for(st, deadline, |s| s.in_flight.is_empty());
+        st.in_flight.is_empty()
+    }
+
     /// Gives up on a worker that did not finish by the shutdown deadline (stuck in a
     /// request): stops it and returns what it had queued and in flight, oldest first, for
     /// the caller to spool.
@@ -115,6 +131,13 @@ enum Outcome {
     Aborted,
 }
 
+/// How long to wait before the next round after `failed_rounds` failed ones.
+fn round_wait(interval: Duration, failed_rounds: u32, hint: Option<Duration>) -> Duration {
+    backoff(interval.min(Duration::from_secs(5)), failed_rounds.min(8))
+        .min(MAX_ROUND_BACKOFF)
+        .max(hint.unwrap_or_default())
+}
+
 /// The background worker. Exactly one runs while telemetry is on and not in debug mode.
 pub(crate) struct Worker {
     pub queue: Arc<EventQueue>,
@@ -122,6 +145,11 @@ pub(crate) struct Worker {
     pub spool: Option<Spool>,
     pub options: WorkerOptions,
     pub warnings: Arc<Mutex<Vec<String>>>,
+    /// Erase requests to send before any event, when `erases_pending`.
+    pub erases: Option<PendingErases>,
+    pub erases_pending: bool,
+    /// The receipts of the erase requests sent.
+    pub receipts: Arc<Mutex<Vec<Receipt>>>,
 }
 
 impl Worker {
@@ -163,6 +191,7 @@ impl Worker {
         let mut last_send = Instant::now();
         let mut retry_at: Option<Instant> = None;
         let mut failed_rounds: u32 = 0;
+        let mut erases_pending = self.erases_pending;
         let mut st = self.queue.lock();
         loop {
             if st.epoch != epoch {
@@ -170,6 +199,40 @@ impl Worker {
             }
             let now = Instant::now();
             let flushing = st.flush_seq > st.flushed_seq;
+            if erases_pending {
+                // Nothing else leaves before the erase requests; at shutdown the events are
+                // spooled and the requests stay in their file.
+                if st.spool_at.is_some() {
+                    break;
+                }
+                if let Some(t) = retry_at.filter(|t| *t > now && !flushing) {
+                    st = self.wait(st, t - now);
+                    continue;
+                }
+                drop(st);
+                let sent = self.send_erases(epoch);
+                st = self.queue.lock();
+                last_send = Instant::now();
+                if st.epoch != epoch {
+                    return;
+                }
+                match sent {
+                    Ok(()) => {
+                        erases_pending = false;
+                        failed_rounds = 0;
+                        retry_at = None;
+                    }
+                    Err(hint) => {
+                        failed_rounds += 1;
+                        retry_at = Some(last_send + round_wait(interval, failed_rounds, hint));
+                        if flushing {
+                            st.flushed_seq = st.flush_seq;
+                            self.queue.changed.notify_all();
+                        }
+                    }
+                }
+                continue;
+            }
             if st.queue.is_empty() {
                 if flushing {
                     st.flushed_seq = st.flush_seq;
@@ -203,6 +266,8 @@ impl Worker {
             let outcome = self.deliver(&batch, epoch);
             st = self.queue.lock();
             st.in_flight.clear();
+            // `stop` waits for this.
+            self.queue.changed.notify_all();
             last_send = Instant::now();
             if st.epoch != epoch {
                 return;
@@ -227,10 +292,7 @@ impl Worker {
             if let Some(hint) = failed {
                 self.requeue(&mut st, batch);
                 failed_rounds += 1;
-                let wait = backoff(interval.min(Duration::from_secs(5)), failed_rounds.min(8))
-                    .min(MAX_ROUND_BACKOFF)
-                    .max(hint.unwrap_or_default());
-                retry_at = Some(last_send + wait);
+                retry_at = Some(last_send + round_wait(interval, failed_rounds, hint));
                 if flushing {
                     // A flush does not spin on a collector that is down: it reports what
                     // is still pending.
@@ -258,6 +320,58 @@ impl Worker {
             st.running = false;
         }
         self.queue.changed.notify_all();
+    }
+
+    /// Sends the pending erase requests, oldest first, one attempt each; each one sent (or
+    /// refused for good) leaves the file. `Err` with the collector's `Retry-After`, if any,
+    /// when one could not be sent: the rest wait for the next round.
+    fn send_erases(&self, epoch: u64) -> Result<(), Option<Duration>> {
+        let Some(erases) = &self.erases else {
+            return Ok(());
+        };
+        let list = {
+            let _guard = erases.lock();
+            match erases.load() {
+                Ok(list) => list,
+                Err(e) => {
+                    self.warn(e.to_string());
+                    let _ = erases.store(&[]);
+                    return Ok(());
+                }
+            }
+        };
+        for pending in list {
+            if self.queue.lock().epoch != epoch {
+                return Err(None);
+            }
+            let client = RightsClient::new(
+                &pending.host,
+                Secret::new(pending.api_key.clone()),
+                self.options.request_timeout,
+            );
+            match client.erase(&pending.distinct_id) {
+                Ok(receipt) => {
+                    let mut receipts = self.receipts.lock().unwrap_or_else(|e| e.into_inner());
+                    if receipts.len() < 32 {
+                        receipts.push(receipt);
+                    }
+                }
+                Err(CallError::Unreachable { retry_after, .. }) => {
+                    Counters::add(&self.queue.counters.failed_attempts, 1);
+                    return Err(retry_after);
+                }
+                Err(CallError::Refused(refusal)) => self.warn(format!(
+                    "the collector refused an erase request kept from an earlier forget: {refusal}"
+                )),
+                Err(CallError::Invalid(reason)) => self.warn(format!(
+                    "unexpected answer to an erase request kept from an earlier forget: {reason}"
+                )),
+            }
+            if let Err(e) = erases.remove(&pending) {
+                self.warn(format!("could not update the pending erase requests: {e}"));
+            }
+        }
+        Ok(())
     }
 
     /// Puts a batch that could not be sent back at the front of the queue, keeping only

@@ -179,9 +179,11 @@ fn disable_persists_and_forget_deletes_everything() {
     assert!(matches!(status.source, Some(Source::ConsentFile(_))));
     every_event(&t);
 
-    // forget: every file gone, off for the rest of the run.
-    let status = t.forget().unwrap();
-    assert_eq!(status.level, Level::Off);
+    // forget: the erase request (a stored `disable` does not stop it), then every file
+    // gone, off for the rest of the run.
+    let forgotten = t.forget().unwrap();
+    assert!(forgotten.receipt().is_some(), "{}", forgotten.erase);
+    assert_eq!(forgotten.status.level, Level::Off);
     drop(t);
     assert!(
         names_of(&dirs.config()).is_empty(),
@@ -189,7 +191,12 @@ fn disable_persists_and_forget_deletes_everything() {
         names_of(&dirs.config())
     );
     assert!(names_of(&dirs.cache()).is_empty());
-    assert_eq!(collector.connections(), 0);
+    let paths: Vec<String> = collector
+        .requests()
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(paths, ["/v1/erase"]);
 }
 
 #[test]
@@ -200,10 +207,16 @@ fn forget_stops_sending_for_the_rest_of_the_run() {
         .builder(&collector.url(), &[("NEXT_PUBLIC_POSTHOG_KEY", KEY)])
         .build();
     t.setup_completed(Duration::from_secs(1));
-    let status = t.forget().unwrap();
+    let status = t.forget().unwrap().status;
     assert_eq!(status.level, Level::Off);
     assert!(status.to_string().contains("forgotten"));
     t.setup_completed(Duration::from_secs(1));
     drop(t);
-    assert_eq!(collector.connections(), 0);
+    // The erase request only: the queued event was dropped, the later one never queued.
+    let paths: Vec<String> = collector
+        .requests()
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(paths, ["/v1/erase"]);
 }

@@ -10,5 +10,6 @@ pub mod inprocess;
 pub mod js;
 pub mod local_sink;
 pub mod planted;
+pub mod posthog_persons;
 pub mod posthog_standin;
 pub mod wait;

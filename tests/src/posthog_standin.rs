@@ -16,20 +16,24 @@ use tokio::sync::oneshot;
 /// PostHog's capture body limit.
 pub const MAX_BODY: usize = 20 * 1024 * 1024;
 
+/// What the stand-in holds; shared with its persons API.
 #[derive(Default)]
-struct Inner {
-    events: Vec<Value>,
+pub struct Shared {
+    /// Every event accepted (the persons API deletes a person's).
+    pub events: Vec<Value>,
     api_keys: Vec<String>,
     requests: usize,
     rejected: usize,
     fail_next: usize,
     fail_status: u16,
+    /// The persons API's state.
+    pub persons: super::posthog_persons::Persons,
 }
 
 /// The running stand-in. Stops when dropped.
 pub struct PostHogStandIn {
     addr: SocketAddr,
-    inner: Arc<Mutex<Inner>>,
+    inner: Arc<Mutex<Shared>>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -39,7 +43,7 @@ impl PostHogStandIn {
     /// # Panics
     /// When it cannot bind.
     pub async fn start() -> Self {
-        let inner = Arc::new(Mutex::new(Inner::default()));
+        let inner = Arc::new(Mutex::new(Shared::default()));
         let mut app = Router::new();
         for path in [
             "/batch",
@@ -53,6 +57,7 @@ impl PostHogStandIn {
             app = app.route(path, post(capture));
         }
         let app = app
+            .merge(super::posthog_persons::routes())
             .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -106,7 +111,22 @@ impl PostHogStandIn {
         inner.fail_status = status;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    /// Distinct ids whose person the persons API deleted.
+    pub fn deleted_persons(&self) -> Vec<String> {
+        self.lock().persons.deleted.clone()
+    }
+
+    /// Whether the persons API knows a person with this distinct id.
+    pub fn has_person(&self, distinct_id: &str) -> bool {
+        self.lock().persons.by_distinct_id.contains_key(distinct_id)
+    }
+
+    /// Answers the next `n` persons API requests with 503.
+    pub fn fail_persons_next(&self, n: usize) {
+        self.lock().persons.fail_next = n;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -127,7 +147,7 @@ fn reject(status: StatusCode, detail: &str) -> (StatusCode, Json<Value>) {
 }
 
 async fn capture(
-    State(inner): State<Arc<Mutex<Inner>>>,
+    State(inner): State<Arc<Mutex<Shared>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, Json<Value>) {
@@ -204,6 +224,17 @@ async fn capture(
         }
     }
     guard.api_keys.push(token);
+    // PostHog makes a person for every distinct id it sees.
+    for event in &events {
+        if let Some(id) = event["distinct_id"].as_str() {
+            let fresh = format!("0190{:028x}", guard.persons.by_distinct_id.len() + 1);
+            guard
+                .persons
+                .by_distinct_id
+                .entry(id.to_owned())
+                .or_insert(fresh);
+        }
+    }
     guard.events.extend(events);
     (StatusCode::OK, Json(json!({"status": "Ok"})))
 }

@@ -5,7 +5,8 @@
 //! error — not from CORS, remote config, feature flags nor capture.
 //!
 //! Needs what `scripts/test` installs (Chromium, Node.js, `tests/js/node_modules`, the
-//! Python client); fails, never skips, without it.
+//! Python client in the venv `HUSH_TEST_PYTHON` names); fails, never skips, without it.
+//! Each client process must also exit by itself with code 0.
 
 use hush_tests::clickhouse::repo_root;
 use hush_tests::collector_process::CollectorProcess;
@@ -106,6 +107,22 @@ async fn check_landed(
     }
 }
 
+/// The client process ended by itself with exit code 0: a report alone is not enough (a
+/// crash after printing it, or a kill at the deadline, is a failure too).
+fn exit_problem(finished: &js::Finished, what: &str) -> Option<String> {
+    if finished.status.success() && !finished.timed_out {
+        return None;
+    }
+    let stderr: Vec<&str> = finished.stderr.lines().rev().take(20).collect();
+    let stderr: Vec<&str> = stderr.into_iter().rev().collect();
+    Some(format!(
+        "{what} exited with {} (killed at the deadline: {}); its stderr ends:\n{}",
+        finished.status,
+        finished.timed_out,
+        stderr.join("\n")
+    ))
+}
+
 /// Every problem found, or none.
 fn verdict(problems: &[String]) -> anyhow::Result<()> {
     anyhow::ensure!(
@@ -192,17 +209,19 @@ async fn posthog_js_in_chromium_from_another_origin() -> anyhow::Result<()> {
         js::package_version(&js_dir, "playwright-core").unwrap_or_default(),
         serde_json::to_string_pretty(&report)?
     );
-    let result = check_browser(dir.path(), &report, &collector_url, &site.origin()).await;
+    let exit = exit_problem(&finished, "the browser run (browser.mjs)");
+    let result = check_browser(dir.path(), &report, exit, &collector_url, &site.origin()).await;
     with_log(result, &collector)
 }
 
 async fn check_browser(
     dir: &Path,
     report: &Value,
+    exit: Option<String>,
     collector_url: &str,
     page_origin: &str,
 ) -> anyhow::Result<()> {
-    let mut problems: Vec<String> = Vec::new();
+    let mut problems: Vec<String> = exit.into_iter().collect();
     if !report["error"].is_null() {
         problems.push(format!(
             "the browser run did not finish: {}",
@@ -426,17 +445,19 @@ async fn posthog_node(mode: Option<&'static str>) -> anyhow::Result<()> {
         mode.unwrap_or("default"),
         serde_json::to_string_pretty(&report)?
     );
-    let result = check_node(dir.path(), &report, mode, n).await;
+    let exit = exit_problem(&finished, "posthog-node (node_client.mjs)");
+    let result = check_node(dir.path(), &report, exit, mode, n).await;
     with_log(result, &collector)
 }
 
 async fn check_node(
     dir: &Path,
     report: &Value,
+    exit: Option<String>,
     mode: Option<&str>,
     n: usize,
 ) -> anyhow::Result<()> {
-    let mut problems: Vec<String> = Vec::new();
+    let mut problems: Vec<String> = exit.into_iter().collect();
     if !report["error"].is_null() {
         problems.push(format!("the client threw: {}", report["error"]));
     }
@@ -498,6 +519,14 @@ async fn posthog_node_capture_v1_mode() -> anyhow::Result<()> {
 // posthog (Python)
 // ---------------------------------------------------------------------------------------
 
+/// The Python with the PostHog client: `HUSH_TEST_PYTHON` (the venv `scripts/test` makes
+/// from `tests/py/requirements.txt`), else `python3`.
+fn python() -> std::ffi::OsString {
+    std::env::var_os("HUSH_TEST_PYTHON")
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "python3".into())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn posthog_python_feature_flags_and_capture() -> anyhow::Result<()> {
     let dir = TempDir::new()?;
@@ -506,8 +535,8 @@ async fn posthog_python_feature_flags_and_capture() -> anyhow::Result<()> {
     let arg =
         json!({"host": collector.url(), "token": TENANT_KEY, "n": n, "email": EMAIL}).to_string();
     let finished = tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new("python3");
-        cmd.arg(repo_root().join("tests/js/python_client.py"))
+        let mut cmd = std::process::Command::new(python());
+        cmd.arg(repo_root().join("tests/py/python_client.py"))
             .arg(arg);
         js::run(cmd, CLIENT_LIMIT)
     })
@@ -521,12 +550,18 @@ async fn posthog_python_feature_flags_and_capture() -> anyhow::Result<()> {
         "posthog (Python); report:\n{}",
         serde_json::to_string_pretty(&report)?
     );
-    let result = check_python(dir.path(), &report, n).await;
+    let exit = exit_problem(&finished, "posthog Python (python_client.py)");
+    let result = check_python(dir.path(), &report, exit, n).await;
     with_log(result, &collector)
 }
 
-async fn check_python(dir: &Path, report: &Value, n: usize) -> anyhow::Result<()> {
-    let mut problems: Vec<String> = Vec::new();
+async fn check_python(
+    dir: &Path,
+    report: &Value,
+    exit: Option<String>,
+    n: usize,
+) -> anyhow::Result<()> {
+    let mut problems: Vec<String> = exit.into_iter().collect();
     if !report["error"].is_null() {
         problems.push(format!("the client raised: {}", report["error"]));
     }

@@ -1,9 +1,12 @@
-//! `hush-collector erase`: one person's events out of every store, with a count per store.
+//! `hush-collector erase`: one person's events out of every store, with a count per store —
+//! the same erase as `POST /v1/admin/erase` (see `hush_collector::rights`), run to its end.
 
 use super::load;
 use anyhow::Context as _;
+use hush_collector::rights::{Caller, DataRights, EraseStatus};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Erases the events of `distinct_id` (raw, or `-` for a line of stdin) of `tenant`.
 pub fn erase(config: Option<PathBuf>, tenant: &str, distinct_id: &str) -> anyhow::Result<ExitCode> {
@@ -15,60 +18,39 @@ pub fn erase(config: Option<PathBuf>, tenant: &str, distinct_id: &str) -> anyhow
     } else {
         distinct_id.to_string()
     };
-    let tenant_config = config
-        .tenants
-        .iter()
-        .find(|t| t.name == tenant)
-        .with_context(|| format!("no tenant named {tenant:?} in the configuration"))?;
     anyhow::ensure!(
-        config.local.enabled || config.clickhouse.is_some(),
-        "erase needs the local sink or a [clickhouse] section"
+        config.tenants.iter().any(|t| t.name == tenant),
+        "no tenant named {tenant:?} in the configuration"
     );
-    let hashed =
-        hush_collector::pipeline::IdHasher::new(tenant_config.hash_key.expose().as_bytes())
-            .hash(&raw);
-    // First the tombstone: from now on no sink delivers this person's queued events, in
-    // this process or in a running `serve` (see `hush_collector::erasures`).
-    hush_collector::erasures::Erasures::new(&config.data_dir)
-        .record(tenant, &hashed, time::OffsetDateTime::now_utc())
-        .context("recording the erasure")?;
-    let mut queued = 0u64;
-    let consumers = hush_collector::sinks::consumer_names(&config);
-    let queue_dir = config.data_dir.join("queue");
-    hush_collector::queue::for_each_pending_record(&queue_dir, &consumers, |record| {
-        let owner = serde_json::from_slice::<hush_collector::stored_event::StoredEvent>(record);
-        if owner.is_ok_and(|e| e.tenant == tenant && e.distinct_id == hashed) {
-            queued += 1;
-        }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let receipt = runtime.block_on(async {
+        let rights = Arc::new(DataRights::from_config(&config)?);
+        rights
+            .erase_now(tenant, Some(&raw), Caller::CollectorAdmin)
+            .await
+            .context("recording the erasure")
     })?;
-    // The hashed id is what is stored; printing it lets operators confirm, the raw one never.
+    // Counts only: neither the raw id nor the stored one is printed.
+    let removed = &receipt.removed;
     println!(
-        "queue: {queued} events of tenant {tenant:?} distinct_id {hashed} not yet delivered \
-         to every sink; no sink will deliver them"
+        "queue: {} events of tenant {tenant:?} not yet delivered to every sink; no sink will deliver them",
+        removed.queue
     );
-    if config.local.enabled {
-        let sink = hush_collector::sinks::LocalSink::new(&config.data_dir)?;
-        let erased = sink.erase_distinct_id(tenant, &hashed)?;
-        println!(
-            "local: removed {} events of tenant {tenant:?} distinct_id {hashed}",
-            erased.removed
-        );
-        if erased.unreadable_kept > 0 {
-            println!(
-                "local: kept {} lines that do not parse and do not hold the id",
-                erased.unreadable_kept
-            );
-        }
+    if let Some(n) = removed.local {
+        println!("local: removed {n} events of tenant {tenant:?}");
     }
-    if let Some(clickhouse) = &config.clickhouse {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let removed = runtime.block_on(async {
-            let sink = hush_collector::sinks::ClickHouseSink::new(clickhouse)?;
-            sink.erase_distinct_id(tenant, &hashed).await
-        })?;
-        println!("clickhouse: removed {removed} events of tenant {tenant:?} distinct_id {hashed}");
+    if let Some(n) = removed.clickhouse {
+        println!("clickhouse: removed {n} events of tenant {tenant:?}");
     }
-    Ok(ExitCode::SUCCESS)
+    println!("posthog: {}", receipt.posthog);
+    println!("receipt: {}", receipt.receipt);
+    match receipt.status {
+        EraseStatus::Done => Ok(ExitCode::SUCCESS),
+        _ => anyhow::bail!(
+            "the erase did not finish: {}",
+            receipt.error.unwrap_or_default()
+        ),
+    }
 }

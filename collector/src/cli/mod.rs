@@ -2,6 +2,7 @@
 
 pub mod check_config;
 pub mod erase;
+pub mod policy;
 pub mod scrub;
 pub mod serve;
 

@@ -2,6 +2,7 @@
 //! through exactly the pipeline `serve` uses.
 
 use super::load;
+use hush_collector::drop_reason::DropReason;
 use hush_collector::pipeline::{describe_json_error, now, parse_event, Pipeline, Tenants, Verdict};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -16,7 +17,7 @@ pub struct ScrubSummary {
     /// Events written to the output.
     pub forwarded: u64,
     /// Events dropped by the policy, by reason.
-    pub dropped: BTreeMap<String, u64>,
+    pub dropped: BTreeMap<DropReason, u64>,
     /// Lines that could not be read as an event: (line number, reason without content).
     pub bad_lines: Vec<(u64, String)>,
     /// Redactions by kind.
@@ -24,7 +25,8 @@ pub struct ScrubSummary {
 }
 
 impl ScrubSummary {
-    /// The summary as a few lines of text (counts and reasons only).
+    /// The summary as a few lines of text (counts and reasons only); reasons by their stable
+    /// names ([`DropReason::as_str`]), in name order.
     pub fn render(&self) -> String {
         let mut out = format!(
             "scrub: {} lines, {} forwarded, {} dropped, {} bad\n",
@@ -33,7 +35,11 @@ impl ScrubSummary {
             self.dropped.values().sum::<u64>(),
             self.bad_lines.len()
         );
+        let mut dropped: BTreeMap<&str, u64> = BTreeMap::new();
         for (reason, n) in &self.dropped {
+            *dropped.entry(reason.as_str()).or_default() += n;
+        }
+        for (reason, n) in dropped {
             out.push_str(&format!("  dropped {reason}: {n}\n"));
         }
         for (kind, n) in &self.redactions {
@@ -110,10 +116,7 @@ pub fn run_scrub(
                 summary.forwarded += 1;
             }
             Verdict::Drop(reason) => {
-                *summary
-                    .dropped
-                    .entry(reason.as_str().to_string())
-                    .or_default() += 1;
+                *summary.dropped.entry(reason).or_default() += 1;
             }
         }
     }
@@ -138,4 +141,33 @@ pub fn scrub(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The summary names reasons as `/metrics` does, in name order (not the enum's).
+    #[test]
+    fn render_lists_drops_by_name() {
+        let summary = ScrubSummary {
+            lines: 6,
+            forwarded: 1,
+            dropped: BTreeMap::from([
+                (DropReason::UnknownEvent, 2),
+                (DropReason::NotOptedIn, 1),
+                (DropReason::ChatResponse, 1),
+            ]),
+            bad_lines: vec![(6, "not JSON".into())],
+            redactions: BTreeMap::from([("email".to_string(), 1)]),
+        };
+        assert_eq!(
+            summary.render(),
+            "scrub: 6 lines, 1 forwarded, 4 dropped, 1 bad\n  \
+             dropped chat_response: 1\n  \
+             dropped not_opted_in: 1\n  \
+             dropped unknown_event: 2\n  \
+             redacted email: 1\n"
+        );
+    }
 }

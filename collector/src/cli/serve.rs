@@ -16,8 +16,9 @@ pub enum LogFormat {
     Json,
 }
 
-/// Runs the collector with `config` (or the embedded default). With no tenant configured,
-/// it makes (once) and announces a local dev tenant.
+/// Runs the collector with `config` (or the embedded default). With no config file and no
+/// tenant, it makes (once) and announces a local dev tenant; a config file that configures
+/// no tenant gets a warning instead (its author decides which tenants exist).
 pub fn serve(config: Option<PathBuf>, log_format: LogFormat) -> anyhow::Result<ExitCode> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -28,11 +29,19 @@ pub fn serve(config: Option<PathBuf>, log_format: LogFormat) -> anyhow::Result<E
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
     }
+    let file = config.clone();
     let mut config = load(config)?;
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    if config.tenants.is_empty() {
+    if let (Some(file), true) = (&file, config.tenants.is_empty()) {
+        tracing::warn!(
+            config = %file.display(),
+            "the config file configures no tenant: every request naming a project key is \
+             refused (401) until it has a [[tenants]] table"
+        );
+    }
+    if file.is_none() && config.tenants.is_empty() {
         let tenant = hush_collector::dev_tenant::ensure(&config.data_dir)
             .context("making the local dev tenant")?;
         let banner = hush_collector::dev_tenant::banner(&tenant, config.listen, &config.data_dir);

@@ -1,4 +1,5 @@
 use super::*;
+use crate::drop_reason::DropReason;
 
 #[test]
 fn render_lists_per_sink_counters_in_prometheus_text() {
@@ -6,7 +7,7 @@ fn render_lists_per_sink_counters_in_prometheus_text() {
     metrics.sink_delivered("posthog", 5);
     metrics.sink_failed("posthog");
     metrics.sink_retry("posthog");
-    metrics.sink_dropped("posthog", "posthog_event_too_large", 2);
+    metrics.sink_dropped("posthog", DropReason::PostHogEventTooLarge, 2);
     metrics.sink_delivered("local", 7);
     let text = metrics.render();
     for line in [
@@ -34,9 +35,9 @@ fn scenario() -> Metrics {
     let metrics = Metrics::default();
     metrics.received.add(3);
     metrics.accepted.add(1);
-    metrics.dropped("unknown_event", 1);
-    metrics.dropped("chat_response", 1);
-    metrics.dropped("queue_full", 0);
+    metrics.dropped(DropReason::UnknownEvent, 1);
+    metrics.dropped(DropReason::ChatResponse, 1);
+    metrics.dropped(DropReason::QueueFull, 0);
     let redactions = BTreeMap::from([("email".to_string(), 2), ("api_key".to_string(), 1)]);
     metrics.redacted(&redactions);
     metrics.request("/batch/", 200, Duration::from_micros(1500));
@@ -45,8 +46,10 @@ fn scenario() -> Metrics {
     metrics.sink_delivered("posthog", 5);
     metrics.sink_failed("posthog");
     metrics.sink_retry("posthog");
-    metrics.sink_dropped("posthog", "posthog_event_too_large", 2);
+    metrics.sink_dropped("posthog", DropReason::PostHogEventTooLarge, 2);
     metrics.sink_delivered("local", 7);
+    metrics.retention_dropped("local", "acme", 4);
+    metrics.retention_dropped("clickhouse", "acme", 2);
     let depth = BTreeMap::from([("local".to_string(), 0), ("posthog".to_string(), 3)]);
     metrics.set_queue(4096, depth);
     for _ in 0..3 {
@@ -92,6 +95,7 @@ fn a_new_registry_lists_every_metric() {
             "hush_sink_failed_total counter",
             "hush_sink_retries_total counter",
             "hush_sink_dropped_total counter",
+            "hush_retention_dropped_events_total counter",
             "hush_connections_open gauge",
             "hush_connections_accepted_total counter",
             "hush_connections_refused_total counter",
@@ -112,15 +116,16 @@ fn a_new_registry_lists_every_metric() {
 }
 
 /// A label value cannot break the exposition: quotes, backslashes and newlines are
-/// escaped by the library (the hand-written text wrote them raw).
+/// escaped by the library (the hand-written text wrote them raw). Reasons are a
+/// [`DropReason`], so only a sink's name can carry them.
 #[test]
 fn label_values_are_escaped() {
     let metrics = Metrics::default();
-    metrics.dropped("a\"b\\c\nd", 1);
+    metrics.sink_delivered("a\"b\\c\nd", 1);
     metrics.sink_delivered("odd\"sink", 1);
     let text = metrics.render();
     for line in [
-        r#"hush_events_dropped_total{reason="a\"b\\c\nd"} 1"#,
+        r#"hush_sink_delivered_total{sink="a\"b\\c\nd"} 1"#,
         r#"hush_sink_delivered_total{sink="odd\"sink"} 1"#,
     ] {
         assert!(
@@ -148,6 +153,8 @@ fn counts_read_back() {
         }
     );
     assert_eq!(metrics.sink("local").delivered, 7);
+    assert_eq!(metrics.retention_dropped_count("local", "acme"), 4);
+    assert_eq!(metrics.retention_dropped_count("local", "beta"), 0);
     assert_eq!(metrics.sink("nowhere"), SinkCounters::default());
     assert_eq!(
         metrics.drops(),
@@ -160,4 +167,48 @@ fn counts_read_back() {
     assert_eq!(metrics.connections_open(), 2);
     metrics.received.add(2);
     assert_eq!(metrics.received.get(), 5);
+}
+
+/// A drop is counted under its reason's stable name: the series are listed in name order
+/// (not the enum's), the name passed by callers not yet moved to the enum counts in the
+/// same series, and PostHog refusals of statuses not named share `posthog_rejected_other`.
+#[test]
+fn drops_are_counted_under_the_reasons_names() {
+    let metrics = Metrics::default();
+    metrics.dropped(DropReason::QueueFull, 1);
+    metrics.dropped(DropReason::Erased, 2);
+    metrics.dropped(DropReason::SessionRecording.as_str(), 1);
+    metrics.dropped(DropReason::SessionRecording, 1);
+    metrics.sink_dropped("posthog", DropReason::PostHogRejected(418), 1);
+    metrics.sink_dropped("posthog", DropReason::PostHogRejected(499), 2);
+    metrics.sink_dropped("posthog", DropReason::PostHogRejected(400), 1);
+    let text = metrics.render();
+    let series = |prefix: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        series("hush_events_dropped_total{"),
+        [
+            r#"hush_events_dropped_total{reason="erased"} 2"#,
+            r#"hush_events_dropped_total{reason="queue_full"} 1"#,
+            r#"hush_events_dropped_total{reason="session_recording"} 2"#,
+        ]
+    );
+    assert_eq!(
+        series("hush_sink_dropped_total{"),
+        [
+            r#"hush_sink_dropped_total{sink="posthog",reason="posthog_rejected_400"} 1"#,
+            r#"hush_sink_dropped_total{sink="posthog",reason="posthog_rejected_other"} 3"#,
+        ]
+    );
+    assert_eq!(
+        metrics.sink("posthog").dropped,
+        BTreeMap::from([
+            ("posthog_rejected_400".to_string(), 1),
+            ("posthog_rejected_other".to_string(), 3)
+        ])
+    );
 }

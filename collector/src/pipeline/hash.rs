@@ -23,6 +23,9 @@ pub struct IdHasher {
 }
 
 impl IdHasher {
+    /// The top-level properties re-hashed like `distinct_id` ([`hash_id_properties`](Self::hash_id_properties)).
+    pub const ID_PROPERTIES: &'static [&'static str] = ID_PROPERTIES;
+
     /// Derives the hashing key from the tenant's configured secret.
     pub fn new(secret: &[u8]) -> Self {
         IdHasher {

@@ -9,6 +9,12 @@ pub use crate::drop_reason::DropReason;
 /// the event (posthog-js puts it in `properties.token`), and `distinct_id` is top-level.
 const TRANSPORT_PROPERTIES: &[&str] = &["token", "api_key", "distinct_id", "$hush_redactions"];
 
+impl super::Pipeline {
+    /// The top-level properties the pipeline removes from every event before scrubbing
+    /// (the project key, a copy of `distinct_id`, a client's own redaction counts).
+    pub const TRANSPORT_PROPERTIES: &'static [&'static str] = TRANSPORT_PROPERTIES;
+}
+
 /// Removes forbidden properties at any depth, and transport fields at the top.
 pub fn strip_properties(policy: &Policy, properties: &mut Map<String, Value>) {
     for key in TRANSPORT_PROPERTIES {

@@ -1,6 +1,6 @@
 //! Tenants: a project key selects the policy and the hashing keys.
 
-use super::IdHasher;
+use super::{web, IdHasher};
 use hush_config::{CollectorConfig, Policy, PolicyConfig, Preset, TenantConfig};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -22,10 +22,15 @@ pub struct Tenant {
 }
 
 impl Tenant {
+    /// A tenant with `policy`, to which [`web::NEVER_FORWARDED`] is added whatever it says.
     fn new(name: &str, secret: &[u8], policy: Policy) -> Self {
+        let never = PolicyConfig {
+            drop_properties: web::NEVER_FORWARDED.iter().map(|p| p.to_string()).collect(),
+            ..PolicyConfig::default()
+        };
         Tenant {
             name: name.to_string(),
-            policy,
+            policy: policy.extended(&never),
             hasher: IdHasher::new(secret),
             scrub_key: blake3::derive_key("hush-collector 2026 scrub hash v1", secret),
             web: false,

@@ -5,6 +5,10 @@
 //! texts, the full referrer, person and group properties, `$set`, feature-flag state. The
 //! page URL loses its fragment and every query parameter but the `utm_*` ones. Ids
 //! (`$device_id`, `$session_id`, `$window_id`) stay, re-hashed like `distinct_id`.
+//!
+//! Some of what posthog-js attaches is never forwarded on any event, preset or not
+//! ([`NEVER_FORWARDED`]): a tenant that allows more events still never gets autocapture's
+//! element texts or group properties.
 
 use serde_json::{Map, Value};
 
@@ -47,6 +51,23 @@ pub const WEB_PROPERTIES: &[&str] = &[
     "$exception_level",
     "$exception_type",
     "$exception_message",
+];
+
+/// What PostHog's clients attach that no tenant ever gets, on any event (the issue's "never
+/// forwarded": autocapture element texts, person and group properties): removed at any depth
+/// and matched as the policy matches names (any case, with or without the leading `$`).
+/// Person properties proper (`$set`, `$set_once`, `$unset`) are in the default policy.
+pub const NEVER_FORWARDED: &[&str] = &[
+    // `$autocapture` (and rage/dead clicks, copy): the elements and their texts
+    "$elements",
+    "$elements_chain",
+    "$el_text",
+    "$selected_content",
+    // Groups: membership (`{type: key}`) and group properties
+    "$groups",
+    "$group_key",
+    "$group_set",
+    "$group_properties",
 ];
 
 /// The fields of an `$exception_list` entry that are kept.

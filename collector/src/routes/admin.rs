@@ -8,9 +8,9 @@
 //! listener), and `/readyz` answers only `{"status": "ready"}` or `{"status": "not_ready"}`
 //! with its usual status code, so load balancers keep working.
 
+use super::app_state::AppState;
 use super::error::ApiError;
 use super::ops;
-use super::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -2,13 +2,17 @@
 //!
 //! A preflight (`OPTIONS` on any path) is answered `204` at once. Every answer — errors
 //! included — carries `Access-Control-Allow-Origin` with the request's origin when that
-//! origin may send: to the tenant the request named when ingest got that far (see
-//! [`OriginVerdict`]), otherwise to any tenant (`allowed_origins`; default any origin, as
-//! PostHog allows for public project keys). An origin that is not allowed is never
+//! origin may send: to the tenant the request named, once its handler read the key (ingest,
+//! remote config, flags, recordings: see [`OriginVerdict`]), otherwise to any tenant
+//! (`allowed_origins`; default any origin, as PostHog allows for public project keys).
+//! A handler that finds the named tenant refuses the origin answers `403`
+//! ([`origin_refused`]). An origin that is not allowed is never
 //! reflected, so the browser keeps the answer from the page. `/healthz`, `/readyz` and
 //! `/metrics` get no CORS headers at all: no web page may read them.
 
-use super::state::AppState;
+use super::error::ApiError;
+use super::AppState;
+use crate::pipeline::Tenant;
 use axum::extract::{Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
@@ -31,6 +35,31 @@ const MAX_AGE: &str = "86400";
 /// extensions so the CORS answer follows that tenant's `allowed_origins`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OriginVerdict(pub bool);
+
+impl OriginVerdict {
+    /// `tenant`'s verdict on the request's `Origin`; `None` when it sent none (a server,
+    /// not a browser: the key is all it needs).
+    pub fn of(tenant: &Tenant, headers: &HeaderMap) -> Option<Self> {
+        headers
+            .get(ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(|origin| OriginVerdict(tenant.allows_origin(origin)))
+    }
+
+    /// Whether the request came from a web origin its tenant does not allow.
+    pub fn refuses(verdict: Option<Self>) -> bool {
+        verdict == Some(OriginVerdict(false))
+    }
+}
+
+/// The `403` for a request from a web origin its tenant does not allow.
+pub fn origin_refused() -> ApiError {
+    ApiError::Forbidden {
+        code: "origin_not_allowed",
+        detail: "this project does not accept requests from this web origin (allowed_origins)"
+            .into(),
+    }
+}
 
 /// The CORS middleware (see the module docs).
 pub async fn cors(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {

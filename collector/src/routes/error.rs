@@ -1,5 +1,6 @@
 //! The one error type of the HTTP API: precise 4xx detail for clients, opaque 5xx.
 
+use crate::drop_reason::DropReason;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -86,7 +87,9 @@ impl ApiError {
         }
     }
 
-    /// The stable code, for the body and for logs.
+    /// The stable code, for the body and for logs. A refusal that drops the request's events
+    /// (rate limit, full or unavailable queue) is coded with the [`DropReason`] they are
+    /// counted under.
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest { code, .. }
@@ -94,7 +97,7 @@ impl ApiError {
             | ApiError::Forbidden { code, .. }
             | ApiError::TooLarge { code, .. }
             | ApiError::Unavailable { code, .. } => code,
-            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::RateLimited { .. } => DropReason::RateLimited.as_str(),
             ApiError::NotFound => "not_found",
             ApiError::Internal => "internal_error",
         }

@@ -15,13 +15,13 @@
 //! Peak memory per request is the body, its decoded form (when compressed), the scrubbed
 //! records, and one event at a time.
 
+use super::app_state::AppState;
 use super::budget::Budget;
-use super::cors::OriginVerdict;
+use super::cors::{origin_refused, OriginVerdict};
 use super::decode::{decode_body, Compression};
 use super::envelope::Envelope;
 use super::error::ApiError;
 use super::recent::Claim;
-use super::state::AppState;
 use crate::drop_reason::DropReason;
 use crate::pipeline::{now, BatchError, ProcessedBatch, Tenant};
 use crate::queue::QueueError;
@@ -38,7 +38,7 @@ use uuid::Uuid;
 
 /// Bodies larger than this (and every compressed or form body) are handled on the blocking
 /// pool, off the I/O threads.
-const INLINE_BODY_BYTES: usize = 64 * 1024;
+pub(super) const INLINE_BODY_BYTES: usize = 64 * 1024;
 
 /// The capture handler (`/batch/`, `/capture/`, `/e/`, `/i/v0/e/`): `{"status": 1}`.
 pub async fn ingest(
@@ -98,15 +98,9 @@ async fn accept(
     let Some(processed) = processed else {
         return (None, Ok(()));
     };
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let verdict = origin.map(|o| OriginVerdict(processed.tenant.allows_origin(o)));
-    if verdict == Some(OriginVerdict(false)) {
-        let refused = ApiError::Forbidden {
-            code: "origin_not_allowed",
-            detail: "this project does not accept events from this web origin (allowed_origins)"
-                .into(),
-        };
-        return (verdict, Err(refused));
+    let verdict = OriginVerdict::of(&processed.tenant, headers);
+    if OriginVerdict::refuses(verdict) {
+        return (verdict, Err(origin_refused()));
     }
     (verdict, queue(state, processed).await)
 }
@@ -191,7 +185,7 @@ async fn queue(state: &Arc<AppState>, processed: Processed) -> Result<(), ApiErr
     }
     state.metrics.accepted.add(accepted as u64);
     for (reason, n) in &dropped {
-        state.metrics.dropped(reason.as_str(), *n);
+        state.metrics.dropped(*reason, *n);
     }
     state.metrics.redacted(&redactions);
     tracing::debug!(
@@ -296,14 +290,14 @@ fn queue_error(state: &AppState, error: QueueError, accepted: usize) -> ApiError
         QueueError::Full | QueueError::ShareFull => {
             state
                 .metrics
-                .dropped(DropReason::QueueFull.as_str(), accepted as u64);
+                .dropped(DropReason::QueueFull, accepted as u64);
             let detail = if matches!(error, QueueError::ShareFull) {
                 "this project's share of the collector's queue is full; retry later"
             } else {
                 "the collector's queue is full; retry later"
             };
             ApiError::Unavailable {
-                code: "queue_full",
+                code: DropReason::QueueFull.as_str(),
                 detail: detail.into(),
             }
         }
@@ -311,9 +305,9 @@ fn queue_error(state: &AppState, error: QueueError, accepted: usize) -> ApiError
             // Logged once by the queue.
             state
                 .metrics
-                .dropped(DropReason::QueueUnavailable.as_str(), accepted as u64);
+                .dropped(DropReason::QueueUnavailable, accepted as u64);
             ApiError::Unavailable {
-                code: "queue_unavailable",
+                code: DropReason::QueueUnavailable.as_str(),
                 detail: "the collector cannot store events right now; retry later".into(),
             }
         }
@@ -363,7 +357,7 @@ fn process_body(
         count_received(state, received);
         state
             .metrics
-            .dropped(DropReason::RateLimited.as_str(), received as u64);
+            .dropped(DropReason::RateLimited, received as u64);
         return Err(ApiError::RateLimited { retry_after_secs });
     }
     if received == 0 {
@@ -393,7 +387,11 @@ fn count_received(state: &AppState, n: usize) {
 
 /// Reads the body into one buffer of at most `max` bytes, sized from `Content-Length` when
 /// the client sent it, and refused at once when that is over `max`.
-async fn read_body(body: Body, max: usize, announced: Option<u64>) -> Result<Vec<u8>, ApiError> {
+pub(super) async fn read_body(
+    body: Body,
+    max: usize,
+    announced: Option<u64>,
+) -> Result<Vec<u8>, ApiError> {
     let too_large = || ApiError::TooLarge {
         code: "body_too_large",
         detail: format!("the body is larger than {max} bytes (limits.max_body_bytes)"),

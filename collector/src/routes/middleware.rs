@@ -1,5 +1,9 @@
 //! Request ids, the request span, the request timeout, and latency metrics.
 //!
+//! Two layers: [`request_context`] (id, span, metrics) wraps everything, the CORS layer
+//! included; [`request_timeout`] sits inside the CORS layer, so its `503` carries
+//! `Access-Control-Allow-Origin` like every other answer a page may read.
+//!
 //! Nothing the client chose reaches a log line unchecked: the span names the route (one of
 //! the collector's fixed paths, or `unmatched`), never the raw path or query, and a client's
 //! `X-Request-Id` is used only when it is short, plain and holds nothing the scrubber would
@@ -9,8 +13,8 @@
 //! One function rather than tower-http's request-id layers: those keep any id the client
 //! sends, and the check above needs the scrubber from the router's state.
 
+use super::app_state::AppState;
 use super::error::ApiError;
-use super::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
@@ -45,7 +49,7 @@ fn route_label(path: &str) -> &'static str {
         .unwrap_or("unmatched")
 }
 
-/// Wraps every request: id, span, timeout, metrics.
+/// Wraps every request: id, span, metrics.
 pub async fn request_context(
     State(state): State<Arc<AppState>>,
     request: Request,
@@ -72,22 +76,7 @@ pub async fn request_context(
         method = %request.method(),
         route = %route
     );
-    let timeout = state.request_timeout;
-    let mut response = async move {
-        match tokio::time::timeout(timeout, next.run(request)).await {
-            Ok(response) => response,
-            Err(_) => {
-                tracing::warn!("request timed out");
-                ApiError::Unavailable {
-                    code: "timeout",
-                    detail: "the request took too long".into(),
-                }
-                .into_response()
-            }
-        }
-    }
-    .instrument(span.clone())
-    .await;
+    let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     span.in_scope(|| {
         if status >= 500 {
@@ -105,6 +94,26 @@ pub async fn request_context(
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
+}
+
+/// Answers `503` (`timeout`) when the rest of the request takes longer than
+/// `limits.request_timeout_ms`. Layered inside the CORS layer (see the module docs).
+pub async fn request_timeout(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("request timed out");
+            ApiError::Unavailable {
+                code: "timeout",
+                detail: "the request took too long".into(),
+            }
+            .into_response()
+        }
+    }
 }
 
 #[cfg(test)]

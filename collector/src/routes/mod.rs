@@ -1,6 +1,7 @@
 //! HTTP routes: PostHog-compatible ingest and the operations endpoints.
 
 mod admin;
+mod app_state;
 mod budget;
 mod clients;
 mod cors;
@@ -12,9 +13,10 @@ mod middleware;
 mod ops;
 mod rate;
 mod recent;
-mod state;
+mod rights;
 
 pub use admin::{Listener, OpsAccess};
+pub use app_state::AppState;
 pub use budget::Budget;
 pub use cors::OriginVerdict;
 pub use decode::{decode_body, Compression};
@@ -22,7 +24,7 @@ pub use envelope::Envelope;
 pub use error::ApiError;
 pub use rate::RateLimiter;
 pub use recent::{Claim, RecentUuids};
-pub use state::AppState;
+pub use rights::RIGHTS_BODY_LIMIT;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -74,7 +76,13 @@ pub fn app(state: Arc<AppState>, listener: Listener) -> Router {
             .route("/decide", get(clients::decide).post(clients::decide))
             .route("/decide/", get(clients::decide).post(clients::decide))
             .route("/s", post(clients::recording))
-            .route("/s/", post(clients::recording));
+            .route("/s/", post(clients::recording))
+            .route("/v1/erase", post(rights::erase))
+            .route("/v1/erase/{receipt}", get(rights::erase_status))
+            .route("/v1/export", post(rights::export))
+            .route("/v1/admin/erase", post(rights::admin_erase))
+            .route("/v1/admin/export", post(rights::admin_export))
+            .route("/v1/admin/stats", get(rights::admin_stats));
     }
     app.route("/healthz", get(ops::healthz))
         .route("/readyz", get(admin::readyz))
@@ -83,6 +91,11 @@ pub fn app(state: Arc<AppState>, listener: Listener) -> Router {
         // Ingest enforces its own limit while reading, with a JSON 413.
         .layer(DefaultBodyLimit::disable())
         .layer(Extension(listener))
+        // Inside CORS, so the timeout's 503 carries Access-Control-Allow-Origin too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_timeout,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cors::cors,

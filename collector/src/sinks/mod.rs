@@ -7,13 +7,14 @@ mod backoff;
 pub mod clickhouse;
 pub mod local;
 pub mod posthog;
+pub mod retention;
 pub mod runner;
 mod sink;
 mod start;
 
 pub use self::backoff::{parse_retry_after, Backoff, MAX_RETRY_AFTER};
 pub use self::clickhouse::ClickHouseSink;
-pub use self::local::LocalSink;
+pub use self::local::{LocalSink, LocalStats};
 pub use self::local::{LOCAL_BATCH, LOCAL_WAIT};
 pub use self::posthog::PostHogSink;
 pub use self::posthog::POSTHOG_WAIT;
@@ -23,9 +24,11 @@ pub use self::start::{consumer_names, start_all, BuiltSink, SinkConfig, SinkCont
 
 use hush_config::CollectorConfig;
 
-/// Every sink section `config` turns on, in a fixed order: the one list of sinks. Adding
-/// a sink is its folder (the sink and `impl SinkConfig` for its section) and one line
-/// here.
+/// Every sink section `config` turns on, in a fixed order: the collector's one list of
+/// sinks. Adding a sink is four files (ARCHITECTURE.md, "How to add… a sink"): its folder
+/// (the sink and `impl SinkConfig` for its section), its `mod` line and one line here, and
+/// in the config crate its section's type with its line in `sink_sections` and its field
+/// on `CollectorConfig`.
 pub fn configured(config: &CollectorConfig) -> Vec<&dyn SinkConfig> {
     let mut sinks: Vec<&dyn SinkConfig> = Vec::new();
     sinks.extend(

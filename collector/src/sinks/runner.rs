@@ -236,10 +236,10 @@ async fn run<S: BatchSource>(
                 count = corrupt,
                 "dropped unreadable queue records"
             );
-            metrics.sink_dropped(name, DropReason::CorruptRecord.as_str(), corrupt);
+            metrics.sink_dropped(name, DropReason::CorruptRecord, corrupt);
         }
         if erased > 0 {
-            metrics.sink_dropped(name, DropReason::Erased.as_str(), erased);
+            metrics.sink_dropped(name, DropReason::Erased, erased);
         }
         let n = events.len() as u64;
         match outcome {
@@ -247,11 +247,11 @@ async fn run<S: BatchSource>(
                 let refused = delivered.refused_count().min(n);
                 metrics.sink_delivered(name, n - refused);
                 for (reason, count) in delivered.refused {
-                    metrics.sink_dropped(name, reason.as_str(), count);
+                    metrics.sink_dropped(name, reason, count);
                 }
                 tracing::debug!(sink = name, count = n - refused, "delivered");
             }
-            Outcome::Dropped(reason) => metrics.sink_dropped(name, reason.as_str(), n),
+            Outcome::Dropped(reason) => metrics.sink_dropped(name, reason, n),
             Outcome::Interrupted => {}
         }
     }

@@ -109,6 +109,9 @@ pub enum SinkError {
     /// The queue has no reader for this sink.
     #[error("queue: {0}")]
     Queue(crate::queue::QueueError),
+    /// A background pass (retention) stopped for a reason of its own, e.g. it panicked.
+    #[error("retention: {0}")]
+    Retention(&'static str),
     /// An operation did not finish within its time bound.
     #[error("{what} did not finish within {waited:?}")]
     Timeout {

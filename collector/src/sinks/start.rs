@@ -1,8 +1,10 @@
 //! Starting the configured sinks. Each sink's config section builds its own sink
-//! ([`SinkConfig`]); [`configured`](super::configured) is the one list of sections, so
-//! adding a sink is its own folder plus one line there. The queue consumers, the runners
-//! and shutdown follow from that list.
+//! ([`SinkConfig`]); [`configured`](super::configured) is the collector's one list of
+//! sections, so on the collector's side adding a sink is its own folder plus its lines in
+//! `sinks/mod.rs` (the config crate adds the section; see ARCHITECTURE.md). The queue
+//! consumers, the runners and shutdown follow from that list.
 
+use super::retention::Retention;
 use super::runner::{spawn_sink_with, RunnerOptions};
 use super::sink::{Sink, SinkError};
 use crate::erasures::Erasures;
@@ -23,6 +25,10 @@ pub struct SinkContext<'a> {
     pub erasures: &'a Arc<Erasures>,
     /// Turns `true` when the collector stops, for a sink's own background tasks.
     pub shutdown: &'a watch::Receiver<bool>,
+    /// The collector's counters, for what a sink's own tasks do (retention).
+    pub metrics: &'a Arc<Metrics>,
+    /// Each tenant's `retention_days`.
+    pub retention: &'a Arc<Retention>,
 }
 
 /// A sink ready to run: the sink, how its runner batches, and its own background tasks.
@@ -33,7 +39,7 @@ pub struct BuiltSink {
     pub batch: usize,
     /// Longest a partial batch is held for more events.
     pub wait: Duration,
-    /// Tasks the sink runs beside its deliveries (ClickHouse's retention), stopped by
+    /// Tasks the sink runs beside its deliveries (retention), stopped by
     /// `SinkContext::shutdown`.
     pub tasks: Vec<JoinHandle<()>>,
 }
@@ -70,10 +76,13 @@ pub async fn start_all(
     shutdown: watch::Receiver<bool>,
 ) -> Result<Vec<JoinHandle<()>>, SinkError> {
     let erasures = Arc::new(Erasures::new(&config.data_dir));
+    let retention = Arc::new(Retention::from_tenants(&config.tenants));
     let context = SinkContext {
         data_dir: &config.data_dir,
         erasures: &erasures,
         shutdown: &shutdown,
+        metrics: &metrics,
+        retention: &retention,
     };
     let mut tasks = Vec::new();
     for section in super::configured(config) {

@@ -17,6 +17,37 @@ pub struct PostHogConfig {
     /// Request timeout in milliseconds. Default 10000.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// A PostHog personal API key (`phx_…`) with the `person:write` scope, so that an
+    /// erase also deletes the person in PostHog. Needs `project_id`. Default: none (an
+    /// erase receipt then says PostHog keeps its copy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_api_key: Option<Secret>,
+    /// The PostHog project id (a number, from the project settings) the personal API key
+    /// deletes persons in. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<u64>,
+    /// Where PostHog's API answers, for deleting persons. Default: `host`, with PostHog
+    /// Cloud's ingest hosts (`https://us.i.posthog.com`, `https://eu.i.posthog.com`)
+    /// mapped to their app hosts (`https://us.posthog.com`, `https://eu.posthog.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_host: Option<String>,
+}
+
+impl PostHogConfig {
+    /// The host of PostHog's API (see [`api_host`](Self::api_host)).
+    pub fn api_host(&self) -> String {
+        if let Some(host) = &self.api_host {
+            return host.trim_end_matches('/').to_owned();
+        }
+        let host = self.host.trim_end_matches('/');
+        match host.split_once("://") {
+            Some((scheme, rest)) if rest.ends_with(".i.posthog.com") => {
+                let region = rest.trim_end_matches(".i.posthog.com");
+                format!("{scheme}://{region}.posthog.com")
+            }
+            _ => host.to_owned(),
+        }
+    }
 }
 
 /// Where and how to store events in ClickHouse.
@@ -73,10 +104,40 @@ fn default_flush_ms() -> u64 {
     1000
 }
 
+/// How a sink section switches its sink on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Switch {
+    /// `<name>.enabled`, on by default: the local sink.
+    Enabled,
+    /// The `[<name>]` table being set.
+    Table,
+}
+
+/// One sink section of the file, for the checks that span every sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SinkSection {
+    /// The section's name, as in `[posthog]`.
+    pub name: &'static str,
+    /// How the section switches its sink on.
+    pub switch: Switch,
+    /// Whether it does in this configuration.
+    pub on: bool,
+}
+
 impl super::CollectorConfig {
-    /// Whether any sink section is switched on (accepted events must go somewhere). The
-    /// config crate's one list of sink sections, beside their types.
+    /// Every sink section: the config crate's one list of sinks, beside their types. A new
+    /// sink adds its line here.
+    pub(crate) fn sink_sections(&self) -> [SinkSection; 3] {
+        let section = |name, switch, on| SinkSection { name, switch, on };
+        [
+            section("local", Switch::Enabled, self.local.enabled),
+            section("posthog", Switch::Table, self.posthog.is_some()),
+            section("clickhouse", Switch::Table, self.clickhouse.is_some()),
+        ]
+    }
+
+    /// Whether any sink section is switched on (accepted events must go somewhere).
     pub(crate) fn any_sink(&self) -> bool {
-        self.local.enabled || self.posthog.is_some() || self.clickhouse.is_some()
+        self.sink_sections().iter().any(|s| s.on)
     }
 }

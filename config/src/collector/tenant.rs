@@ -28,6 +28,15 @@ pub struct TenantConfig {
     /// PostHog allows for public project keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_origins: Option<Vec<String>>,
+    /// A bearer token, at least 32 bytes, for this tenant's data-rights admin API
+    /// (`/v1/admin/erase`, `/v1/admin/export`, `/v1/admin/stats`): erase and export any
+    /// person of this tenant by any id. Default: none (the admin API refuses this tenant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<Secret>,
+    /// Days to keep this tenant's stored events; older ones are dropped from the local sink
+    /// and ClickHouse at start and every day. Default: keep them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
 }
 
 /// A ready-made addition to a tenant's event policy.

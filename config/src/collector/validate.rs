@@ -2,6 +2,7 @@
 //! and sinks that leave accepted events somewhere to go.
 
 use super::figment_errors::source_of;
+use super::sinks::Switch;
 use super::{CollectorConfig, MIN_ADMIN_TOKEN_BYTES, MIN_HASH_KEY_BYTES};
 use crate::ConfigError;
 use figment::Figment;
@@ -25,10 +26,33 @@ impl CollectorConfig {
         }
         if let Some(posthog) = &self.posthog {
             check_url(figment, &["posthog", "host"], &posthog.host)?;
+            if let Some(api_host) = &posthog.api_host {
+                check_url(figment, &["posthog", "api_host"], api_host)?;
+            }
             if posthog.api_key.is_empty() {
                 return Err(ConfigError::Invalid {
                     key: "posthog.api_key".into(),
                     source_name: source_of(figment, &["posthog", "api_key"]),
+                    reason: "must not be empty".into(),
+                });
+            }
+            let (key, id) = (&posthog.personal_api_key, posthog.project_id);
+            if key.is_some() != id.is_some() {
+                let missing = if key.is_some() {
+                    "project_id"
+                } else {
+                    "personal_api_key"
+                };
+                return Err(ConfigError::Invalid {
+                    key: format!("posthog.{missing}"),
+                    source_name: source_of(figment, &["posthog"]),
+                    reason: "is needed too: deleting persons in PostHog takes a personal API key and the project id".into(),
+                });
+            }
+            if key.as_ref().is_some_and(|k| k.is_empty()) {
+                return Err(ConfigError::Invalid {
+                    key: "posthog.personal_api_key".into(),
+                    source_name: source_of(figment, &["posthog", "personal_api_key"]),
                     reason: "must not be empty".into(),
                 });
             }
@@ -49,11 +73,7 @@ impl CollectorConfig {
             }
         }
         if !self.any_sink() {
-            return Err(ConfigError::Invalid {
-                key: "local.enabled".into(),
-                source_name: source_of(figment, &["local", "enabled"]),
-                reason: "is false and neither [posthog] nor [clickhouse] is set: accepted events would go nowhere".into(),
-            });
+            return Err(self.no_sink(figment));
         }
         Ok(())
     }
@@ -64,6 +84,7 @@ impl CollectorConfig {
         let mut names: HashMap<&str, usize> = HashMap::new();
         let mut api_keys: HashMap<&str, usize> = HashMap::new();
         let mut hash_keys: HashMap<&str, usize> = HashMap::new();
+        let mut admin_tokens: HashMap<&str, usize> = HashMap::new();
         for (i, tenant) in self.tenants.iter().enumerate() {
             let invalid = |field: &str, reason: String| ConfigError::Invalid {
                 key: format!("tenants[{i}].{field}"),
@@ -105,6 +126,41 @@ impl CollectorConfig {
                 return Err(invalid(
                     "hash_key",
                     format!("must be at least {MIN_HASH_KEY_BYTES} bytes"),
+                ));
+            }
+            if let Some(token) = &tenant.admin_token {
+                if token.expose().len() < MIN_ADMIN_TOKEN_BYTES {
+                    return Err(invalid(
+                        "admin_token",
+                        format!("must be at least {MIN_ADMIN_TOKEN_BYTES} bytes"),
+                    ));
+                }
+                if let Some(first) = admin_tokens.insert(token.expose(), i) {
+                    return Err(invalid(
+                        "admin_token",
+                        format!(
+                            "is the same as the admin_token of tenant {:?} (tenants[{first}]); each tenant needs its own",
+                            self.tenants[first].name
+                        ),
+                    ));
+                }
+                if self
+                    .admin
+                    .token
+                    .as_ref()
+                    .is_some_and(|t| t.expose() == token.expose())
+                {
+                    return Err(invalid(
+                        "admin_token",
+                        "is the same as admin.token; a tenant's token must not be the collector's"
+                            .into(),
+                    ));
+                }
+            }
+            if tenant.retention_days == Some(0) {
+                return Err(invalid(
+                    "retention_days",
+                    "must be at least 1 (leave it out to keep events)".into(),
                 ));
             }
             if let Some(first) = hash_keys.insert(tenant.hash_key.expose(), i) {
@@ -155,6 +211,30 @@ impl CollectorConfig {
         }
     }
 
+    /// The error for a configuration whose sinks are all off. It names the key that turned
+    /// the default sink off (`local.enabled`) and the sink tables that are not set, from the
+    /// one list of sink sections.
+    fn no_sink(&self, figment: &Figment) -> ConfigError {
+        let sections = self.sink_sections();
+        let flag = sections
+            .iter()
+            .find(|s| s.switch == Switch::Enabled)
+            .map_or("local", |s| s.name);
+        let tables: Vec<String> = sections
+            .iter()
+            .filter(|s| s.switch == Switch::Table)
+            .map(|s| format!("[{}]", s.name))
+            .collect();
+        ConfigError::Invalid {
+            key: format!("{flag}.enabled"),
+            source_name: source_of(figment, &[flag, "enabled"]),
+            reason: format!(
+                "is false and {}: accepted events would go nowhere",
+                none_set(&tables)
+            ),
+        }
+    }
+
     fn validate_admin(&self, figment: &Figment) -> Result<(), ConfigError> {
         if self.admin.listen == Some(self.listen) {
             return Err(ConfigError::Invalid {
@@ -176,6 +256,17 @@ impl CollectorConfig {
     }
 }
 
+/// `tables` (`[posthog]`, …) as the subject of "… is set", all of them negated: "neither
+/// [a] nor [b] is set".
+fn none_set(tables: &[String]) -> String {
+    match tables {
+        [] => "no other sink is set".into(),
+        [one] => format!("{one} is not set"),
+        [a, b] => format!("neither {a} nor {b} is set"),
+        [rest @ .., last] => format!("none of {}, {last} is set", rest.join(", ")),
+    }
+}
+
 fn check_url(figment: &Figment, path: &[&str], value: &str) -> Result<(), ConfigError> {
     let reason = match url::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
@@ -189,4 +280,21 @@ fn check_url(figment: &Figment, path: &[&str], value: &str) -> Result<(), Config
         source_name: source_of(figment, path),
         reason,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::none_set;
+
+    #[test]
+    fn none_set_reads_for_any_number_of_sink_tables() {
+        let tables = |names: &[&str]| names.iter().map(|n| format!("[{n}]")).collect::<Vec<_>>();
+        assert_eq!(none_set(&tables(&[])), "no other sink is set");
+        assert_eq!(none_set(&tables(&["a"])), "[a] is not set");
+        assert_eq!(none_set(&tables(&["a", "b"])), "neither [a] nor [b] is set");
+        assert_eq!(
+            none_set(&tables(&["a", "b", "c"])),
+            "none of [a], [b], [c] is set"
+        );
+    }
 }

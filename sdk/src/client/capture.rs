@@ -1,6 +1,10 @@
 //! The event methods of [`Telemetry`]: each checks the event's class against the level,
 //! builds the event (scrubbing its text) and queues it, or prints it in debug mode. None
 //! of them blocks on I/O.
+//!
+//! A method names its event only; the class comes from the catalogue
+//! ([`hush_config::catalogue`]) at compile time, so a method for an event the catalogue
+//! lacks does not build.
 
 use super::Telemetry;
 use crate::events::{self, Event, EventClass, Prop};
@@ -45,52 +49,68 @@ impl UuidSource {
     }
 }
 
+/// A catalogued event: its name and the class the catalogue gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Catalogued {
+    name: &'static str,
+    class: EventClass,
+}
+
+/// The catalogue's entry for `name`. Evaluated at compile time (`const { … }`): a name the
+/// catalogue lacks fails the build.
+const fn catalogued(name: &'static str) -> Catalogued {
+    match events::class_of(name) {
+        Some(class) => Catalogued { name, class },
+        None => panic!("an SDK event method sends a name that is not in the catalogue"),
+    }
+}
+
 impl Telemetry {
     /// Basic: setup finished, with its duration.
     pub fn setup_completed(&self, duration: Duration) {
-        self.capture(events::SETUP_COMPLETED, EventClass::Basic, |_| {
+        self.capture(const { catalogued(events::SETUP_COMPLETED) }, |_| {
             vec![("duration_ms", Prop::Number(duration_ms(duration)))]
         });
     }
 
     /// Basic: setup failed; the error text is scrubbed before it is queued.
     pub fn setup_failed(&self, error: impl fmt::Display) {
-        self.capture(events::SETUP_FAILED, EventClass::Basic, |r| {
+        self.capture(const { catalogued(events::SETUP_FAILED) }, |r| {
             vec![("error", Prop::Text(scrubbed(r, &error)))]
         });
     }
 
     /// Basic: the dev server started, with its start-up time.
     pub fn dev_server_started(&self, duration: Duration) {
-        self.capture(events::DEV_SERVER_STARTED, EventClass::Basic, |_| {
+        self.capture(const { catalogued(events::DEV_SERVER_STARTED) }, |_| {
             vec![("duration_ms", Prop::Number(duration_ms(duration)))]
         });
     }
 
     /// Basic: the dev server failed; the error text is scrubbed before it is queued.
     pub fn dev_server_failed(&self, error: impl fmt::Display) {
-        self.capture(events::DEV_SERVER_FAILED, EventClass::Basic, |r| {
+        self.capture(const { catalogued(events::DEV_SERVER_FAILED) }, |r| {
             vec![("error", Prop::Text(scrubbed(r, &error)))]
         });
     }
 
     /// Opt-in (sent only at level full): an error report, scrubbed.
     pub fn error_report(&self, error: impl fmt::Display) {
-        self.capture(events::ERROR_REPORT, EventClass::OptIn, |r| {
+        self.capture(const { catalogued(events::ERROR_REPORT) }, |r| {
             vec![("error", Prop::Text(scrubbed(r, &error)))]
         });
     }
 
     /// Opt-in (sent only at level full): a feature was used.
     pub fn feature_used(&self, name: &str) {
-        self.capture(events::FEATURE_USED, EventClass::OptIn, |r| {
+        self.capture(const { catalogued(events::FEATURE_USED) }, |r| {
             vec![("feature", Prop::Text(scrubbed(r, &name)))]
         });
     }
 
     /// Opt-in (sent only at level full): a measurement, e.g. `("build_time", 1.5, "s")`.
     pub fn performance_metric(&self, name: &str, value: f64, unit: &str) {
-        self.capture(events::PERFORMANCE_METRIC, EventClass::OptIn, |r| {
+        self.capture(const { catalogued(events::PERFORMANCE_METRIC) }, |r| {
             vec![
                 ("metric", Prop::Text(scrubbed(r, &name))),
                 ("value", Prop::Number(value)),
@@ -102,7 +122,7 @@ impl Telemetry {
     /// Opt-in (sent only at level full): a prompt sent to a model. The prompt is scrubbed
     /// before it is queued; before the user opts in it never leaves this call.
     pub fn prompt_sent(&self, prompt: &str, model: &str) {
-        self.capture(events::PROMPT_SENT, EventClass::OptIn, |r| {
+        self.capture(const { catalogued(events::PROMPT_SENT) }, |r| {
             vec![
                 ("prompt", Prop::Text(scrubbed(r, &prompt))),
                 ("model", Prop::Text(scrubbed(r, &model))),
@@ -114,8 +134,7 @@ impl Telemetry {
     /// text) and queues it, or prints it in debug mode. Never blocks on I/O.
     fn capture(
         &self,
-        name: &'static str,
-        class: EventClass,
+        Catalogued { name, class }: Catalogued,
         props: impl FnOnce(&Redactor) -> Vec<(&'static str, Prop)>,
     ) {
         let level = self.queue.fast_level();

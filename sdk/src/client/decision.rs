@@ -1,6 +1,7 @@
 //! Consent at run time: the user's choices ([`Telemetry::enable_full`],
-//! [`Telemetry::set_basic`], [`Telemetry::disable`], [`Telemetry::forget`]) and how a
-//! decision is put into force (the level, the identity, the spool and the worker).
+//! [`Telemetry::set_basic`], [`Telemetry::disable`]; `forget` is in `rights.rs`) and how a
+//! decision is put into force (the level, the identity, the spool, pending erase requests
+//! and the worker).
 
 use super::Telemetry;
 use crate::consent;
@@ -41,23 +42,6 @@ impl Telemetry {
     pub fn disable(&self) -> Result<Status, Error> {
         self.queue.set_level(Level::Off);
         self.choose(Level::Off)
-    }
-
-    /// Deletes the local id, the spool and its key, the stored choice and the notice marker,
-    /// and turns telemetry off for the rest of this run. The next start resolves consent
-    /// afresh (without a stored choice) and shows the first-run notice again.
-    ///
-    /// # Errors
-    /// A file could not be deleted (the others are deleted anyway).
-    pub fn forget(&self) -> Result<Status, Error> {
-        self.queue.set_level(Level::Off);
-        {
-            let mut control = self.control.lock().unwrap_or_else(|e| e.into_inner());
-            control.forgotten = true;
-        }
-        *self.identity.write().unwrap_or_else(|e| e.into_inner()) = None;
-        consent::forget_all(&self.paths)?;
-        Ok(self.status())
     }
 
     fn choose(&self, level: Level) -> Result<Status, Error> {
@@ -119,6 +103,22 @@ impl Telemetry {
             }),
             _ => None,
         };
+        // Erase requests an earlier forget() could not send go out before any event. (No
+        // event from before that forget() is left: it dropped the queue and the spool.)
+        let erases_pending = match &self.erases {
+            Some(erases) => {
+                let _guard = erases.lock();
+                erases.load().map_or_else(
+                    |e| {
+                        self.warn(e.to_string());
+                        let _ = erases.store(&[]);
+                        false
+                    },
+                    |list| !list.is_empty(),
+                )
+            }
+            None => false,
+        };
         if let Some(spool) = &spool {
             match spool.load() {
                 Ok(events) if events.is_empty() => {}
@@ -147,6 +147,9 @@ impl Telemetry {
             spool,
             options: self.worker_options.clone(),
             warnings: Arc::clone(&self.warnings),
+            erases: self.erases.clone(),
+            erases_pending,
+            receipts: Arc::clone(&self.receipts),
         };
         if let Err(e) = worker.start() {
             self.warn(format!("could not start the telemetry thread: {e}"));

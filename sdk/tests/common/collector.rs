@@ -1,5 +1,8 @@
 //! A tiny HTTP collector stand-in on 127.0.0.1: counts TCP connections, records requests
-//! (gunzipping bodies), answers with scripted statuses, or hangs.
+//! (gunzipping bodies), answers with scripted statuses, or hangs. Unscripted, it also
+//! answers the data-rights contract: `POST /v1/erase` (`202` and a receipt; the person's
+//! events received so far count as removed), `GET /v1/erase/{receipt}` (`done`, with
+//! `removed.local`) and `POST /v1/export` (the person's events not erased, as JSON Lines).
 
 use flate2::read::GzDecoder;
 use serde_json::Value;
@@ -13,6 +16,7 @@ use std::time::{Duration, Instant};
 /// One recorded request.
 #[derive(Debug, Clone)]
 pub struct Request {
+    pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
     /// The body after gunzip, as text.
@@ -41,6 +45,10 @@ struct Inner {
     script: Mutex<VecDeque<(u16, Option<String>)>>,
     hang: AtomicBool,
     stop: AtomicBool,
+    /// Erase receipts: (receipt, events removed).
+    receipts: Mutex<Vec<(String, usize)>>,
+    /// Accepted erases: (id, index of the erase request).
+    erased: Mutex<Vec<(String, usize)>>,
 }
 
 pub struct Collector {
@@ -58,8 +66,16 @@ impl Collector {
         Self::with(true)
     }
 
+    /// Listens on `addr` (e.g. the address of an earlier [`Collector::down_url`]).
+    pub fn start_at(addr: &str) -> Self {
+        Self::listen(TcpListener::bind(addr).unwrap(), false)
+    }
+
     fn with(hang: bool) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Self::listen(TcpListener::bind("127.0.0.1:0").unwrap(), hang)
+    }
+
+    fn listen(listener: TcpListener, hang: bool) -> Self {
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let inner = Arc::new(Inner::default());
@@ -109,9 +125,14 @@ impl Collector {
 
     /// Every event of every batch received.
     pub fn events(&self) -> Vec<Value> {
+        batch_events(&self.requests())
+    }
+
+    /// The requests to the data-rights routes (`/v1/…`).
+    pub fn rights_requests(&self) -> Vec<Request> {
         self.requests()
-            .iter()
-            .flat_map(|r| r.json()["batch"].as_array().cloned().unwrap_or_default())
+            .into_iter()
+            .filter(|r| r.path.starts_with("/v1/"))
             .collect()
     }
 
@@ -213,39 +234,115 @@ fn serve(mut stream: TcpStream, inner: &Inner) {
         } else {
             String::from_utf8_lossy(&raw).to_string()
         };
-        inner.requests.lock().unwrap().push(Request {
-            path: request_line
-                .split(' ')
-                .nth(1)
-                .unwrap_or_default()
-                .to_string(),
+        let mut words = request_line.split(' ');
+        let request = Request {
+            method: words.next().unwrap_or_default().to_string(),
+            path: words.next().unwrap_or_default().to_string(),
             headers,
             body,
             at: Instant::now(),
-        });
+        };
         let (code, retry_after) = inner
             .script
             .lock()
             .unwrap()
             .pop_front()
             .unwrap_or((200, None));
-        let payload = if code == 200 {
-            "{\"status\":1}"
+        let (code, content_type, payload) = if code != 200 {
+            (code, "application/json", "{\"error\":\"x\"}".to_string())
+        } else if request.path.starts_with("/v1/") {
+            rights(inner, &request)
         } else {
-            "{\"error\":\"x\"}"
+            (200, "application/json", "{\"status\":1}".to_string())
         };
+        inner.requests.lock().unwrap().push(request);
         let mut response = format!(
-            "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            "HTTP/1.1 {code} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
             payload.len()
         );
         if let Some(r) = retry_after {
             response.push_str(&format!("Retry-After: {r}\r\n"));
         }
         response.push_str("\r\n");
-        response.push_str(payload);
+        response.push_str(&payload);
         if stream.write_all(response.as_bytes()).is_err() {
             return;
         }
+    }
+}
+
+/// The events of the batch requests among `requests`.
+fn batch_events(requests: &[Request]) -> Vec<Value> {
+    requests
+        .iter()
+        .filter(|r| r.path.starts_with("/batch"))
+        .flat_map(|r| r.json()["batch"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// The person's events: those of batches received after their last accepted erase.
+fn person_events(inner: &Inner, requests: &[Request], id: &str) -> Vec<Value> {
+    let from = inner
+        .erased
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(erased, _)| erased == id)
+        .map(|(_, at)| at + 1)
+        .max()
+        .unwrap_or(0)
+        .min(requests.len());
+    batch_events(&requests[from..])
+        .into_iter()
+        .filter(|e| e["distinct_id"] == id)
+        .collect()
+}
+
+/// The answer of a data-rights route.
+fn rights(inner: &Inner, request: &Request) -> (u16, &'static str, String) {
+    let requests = inner.requests.lock().unwrap().clone();
+    let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+    let id = body["distinct_id"].as_str().unwrap_or_default();
+    match (request.method.as_str(), request.path.as_str()) {
+        ("POST", "/v1/erase") => {
+            let removed = person_events(inner, &requests, id).len();
+            inner
+                .erased
+                .lock()
+                .unwrap()
+                .push((id.to_string(), requests.len()));
+            let mut receipts = inner.receipts.lock().unwrap();
+            let receipt = format!("{:032x}", receipts.len() + 1);
+            receipts.push((receipt.clone(), removed));
+            let answer = serde_json::json!({"receipt": receipt, "status": "pending"});
+            (202, "application/json", answer.to_string())
+        }
+        ("POST", "/v1/export") => {
+            let lines: String = person_events(inner, &requests, id)
+                .iter()
+                .map(|e| format!("{e}\n"))
+                .collect();
+            (200, "application/x-ndjson", lines)
+        }
+        ("GET", path) => {
+            let receipt = path.trim_start_matches("/v1/erase/");
+            match inner
+                .receipts
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(r, _)| r == receipt)
+            {
+                Some((r, removed)) => {
+                    let answer = serde_json::json!({"receipt": r, "status": "done",
+                        "removed": {"queue": 0, "local": removed, "clickhouse": null},
+                        "posthog": "PostHog keeps its copy"});
+                    (200, "application/json", answer.to_string())
+                }
+                None => (404, "application/json", "{\"code\":\"not_found\"}".into()),
+            }
+        }
+        _ => (404, "application/json", "{\"code\":\"not_found\"}".into()),
     }
 }
 

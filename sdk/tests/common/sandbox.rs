@@ -2,7 +2,11 @@
 //! explicit environment, so nothing touches the developer's real HOME; plus the helpers
 //! the tests share.
 
-use hush_sdk::{Builder, Telemetry};
+use hush_config::catalogue::{
+    DEV_SERVER_FAILED, DEV_SERVER_STARTED, ERROR_REPORT, FEATURE_USED, PERFORMANCE_METRIC,
+    PROMPT_SENT, SETUP_COMPLETED, SETUP_FAILED,
+};
+use hush_sdk::{Builder, EventClass, Telemetry, CATALOGUE};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,16 +70,36 @@ impl Dirs {
     }
 }
 
-/// Calls every event method once, basic ones first.
+/// Calls the SDK method of every catalogued event once, in catalogue order (basic ones
+/// first). A catalogue event without a case here panics, naming it.
 pub fn every_event(t: &Telemetry) {
-    t.setup_completed(Duration::from_millis(1500));
-    t.setup_failed("setup failed");
-    t.dev_server_started(Duration::from_millis(300));
-    t.dev_server_failed("port 3000 in use");
-    t.error_report("boom");
-    t.feature_used("templates");
-    t.performance_metric("build", 1.5, "s");
-    t.prompt_sent("hello model", "gpt-4o");
+    for &(name, _) in CATALOGUE {
+        send(t, name);
+    }
+}
+
+/// Calls the SDK method that sends `name`.
+fn send(t: &Telemetry, name: &str) {
+    match name {
+        SETUP_COMPLETED => t.setup_completed(Duration::from_millis(1500)),
+        SETUP_FAILED => t.setup_failed("setup failed"),
+        DEV_SERVER_STARTED => t.dev_server_started(Duration::from_millis(300)),
+        DEV_SERVER_FAILED => t.dev_server_failed("port 3000 in use"),
+        ERROR_REPORT => t.error_report("boom"),
+        FEATURE_USED => t.feature_used("templates"),
+        PERFORMANCE_METRIC => t.performance_metric("build", 1.5, "s"),
+        PROMPT_SENT => t.prompt_sent("hello model", "gpt-4o"),
+        other => panic!("no SDK method for the catalogue event `{other}`: add it to `send`"),
+    }
+}
+
+/// The catalogued event names of `class`, in catalogue order.
+pub fn catalogue_names(class: Option<EventClass>) -> Vec<&'static str> {
+    CATALOGUE
+        .iter()
+        .filter(|(_, c)| class.is_none_or(|class| *c == class))
+        .map(|(name, _)| *name)
+        .collect()
 }
 
 /// The event names, in order.

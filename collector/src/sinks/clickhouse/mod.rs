@@ -1,5 +1,5 @@
-//! The ClickHouse sink: batched inserts into `<database>.events`, retention by dropping
-//! daily partitions, and erasure by `distinct_id`.
+//! The ClickHouse sink: batched inserts into `<database>.events`, retention (collector-wide
+//! and per tenant, see [`retention`]), and erasure by `distinct_id`.
 //!
 //! # Start-up
 //!
@@ -27,6 +27,7 @@
 //! Errors are logged with ClickHouse's exception code only: a server message can quote
 //! the data.
 
+pub mod retention;
 pub mod schema;
 
 use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
@@ -37,14 +38,13 @@ use schema::EventRow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
-/// How often retention runs when `retention_days` is set.
+/// How often retention runs when the collector-wide `retention_days` is set (daily when
+/// only tenants set one).
 pub const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// How soon retention is tried again after it failed (e.g. ClickHouse was down).
-pub const RETENTION_RETRY: Duration = Duration::from_secs(60);
+pub const RETENTION_RETRY: Duration = crate::sinks::retention::RETRY;
 
 /// How long [`ClickHouseSink::erase_distinct_id`] waits for its mutation.
 pub const ERASE_WAIT: Duration = Duration::from_secs(60);
@@ -79,14 +79,11 @@ impl SinkConfig for ClickHouseConfig {
         "clickhouse"
     }
 
-    /// The sink, and its hourly retention task when `retention_days` is set.
+    /// The sink, and its retention task when its own or a tenant's `retention_days` is set.
     fn build(&self, context: &SinkContext<'_>) -> Result<BuiltSink, SinkError> {
         let sink = ClickHouseSink::new(self)?;
         Ok(BuiltSink {
-            tasks: sink
-                .spawn_retention(context.shutdown.clone())
-                .into_iter()
-                .collect(),
+            tasks: retention::spawn(&sink, context).into_iter().collect(),
             batch: sink.batch_size(),
             wait: sink.flush_interval(),
             sink: Arc::new(sink),
@@ -216,27 +213,6 @@ impl ClickHouseSink {
         Ok(expired.len())
     }
 
-    /// Runs [`ClickHouseSink::retention`] now and then every hour (a minute after a failure)
-    /// until `shutdown`, when `retention_days` is configured; `None` otherwise.
-    pub fn spawn_retention(&self, mut shutdown: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
-        let days = self.retention_days?;
-        let sink = self.clone();
-        Some(tokio::spawn(async move {
-            loop {
-                match sink.retention(days).await {
-                    Ok(n) => {
-                        tracing::info!(sink = "clickhouse", days, dropped = n, "retention ran")
-                    }
-                    Err(e) => tracing::warn!(sink = "clickhouse", error = %e, "retention failed"),
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(RETENTION_INTERVAL) => {}
-                    _ = shutdown.wait_for(|stop| *stop) => break,
-                }
-            }
-        }))
-    }
-
     /// Deletes every row of `tenant` with `distinct_id = hashed_id` and waits (up to
     /// [`ERASE_WAIT`]) until ClickHouse has applied the deletion. Returns how many events
     /// there were (replays of one event counted once).
@@ -276,29 +252,9 @@ impl ClickHouseSink {
             .execute()
             .await
             .map_err(|e| ch_error(&e))?;
-        let deadline = tokio::time::Instant::now() + max_wait;
-        let mut delay = Duration::from_millis(50);
-        loop {
-            let pending: u64 = self
-                .admin
-                .query(schema::PENDING_MUTATIONS)
-                .bind(&self.database)
-                .fetch_one()
-                .await
-                .map_err(|e| ch_error(&e))?;
-            if pending == 0 {
-                tracing::info!(sink = "clickhouse", tenant = %tenant, rows = held, "erase done");
-                return Ok(held);
-            }
-            if tokio::time::Instant::now() + delay > deadline {
-                return Err(SinkError::Timeout {
-                    what: "clickhouse erase mutation",
-                    waited: max_wait,
-                });
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(1));
-        }
+        self.wait_for_mutations(max_wait).await?;
+        tracing::info!(sink = "clickhouse", tenant = %tenant, rows = held, "erase done");
+        Ok(held)
     }
 }
 

@@ -4,7 +4,6 @@
 
 use crate::stored_event::StoredEvent;
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// The table's name, inside the configured database.
@@ -48,13 +47,47 @@ pub fn drop_partition(database: &str) -> String {
 
 /// The erase mutation; binds: tenant, distinct_id.
 pub fn erase(database: &str) -> String {
-    format!("ALTER TABLE `{database}`.`{TABLE}` DELETE WHERE tenant = ? AND distinct_id = ?")
+    format!("ALTER TABLE `{database}`.`{TABLE}` DELETE WHERE tenant = ? AND {PERSON}")
+}
+
+/// Matches the bound distinct_id, or every row when it is
+/// [`WHOLE_TENANT`](crate::erasures::WHOLE_TENANT) (`*`, which no stored id is).
+const PERSON: &str = "has([distinct_id, '*'], ?)";
+
+/// Per-tenant retention's mutation: one tenant's rows of the days before a day; binds:
+/// tenant, the first day kept (`YYYYMMDD`).
+pub fn expire_tenant(database: &str) -> String {
+    format!(
+        "ALTER TABLE `{database}`.`{TABLE}` DELETE \
+         WHERE tenant = ? AND toYYYYMMDD(timestamp) < ?"
+    )
+}
+
+/// Events per day (`YYYYMMDD`, the partition id) and tenant before a day, replays
+/// collapsed; binds: the first day not counted. Rows: [`DayCount`].
+pub fn count_days(database: &str) -> String {
+    format!(
+        "SELECT toYYYYMMDD(timestamp) AS day, tenant, count() AS events \
+         FROM `{database}`.`{TABLE}` FINAL WHERE toYYYYMMDD(timestamp) < ? \
+         GROUP BY day, tenant ORDER BY day, tenant"
+    )
+}
+
+/// One row of [`count_days`].
+#[derive(Debug, Clone, PartialEq, Eq, clickhouse::Row, serde::Deserialize)]
+pub struct DayCount {
+    /// The day, `YYYYMMDD` (the partition id as a number).
+    pub day: u32,
+    /// The tenant.
+    pub tenant: String,
+    /// Its events that day.
+    pub events: u64,
 }
 
 /// The events of one person (one row per uuid, replays collapsed); binds: tenant,
 /// distinct_id.
 pub fn count_person(database: &str) -> String {
-    format!("SELECT count() FROM `{database}`.`{TABLE}` FINAL WHERE tenant = ? AND distinct_id = ?")
+    format!("SELECT count() FROM `{database}`.`{TABLE}` FINAL WHERE tenant = ? AND {PERSON}")
 }
 
 /// Unfinished mutations on the events table; binds: database.
@@ -104,12 +137,6 @@ fn seconds(at: OffsetDateTime) -> Option<u32> {
     u32::try_from(at.unix_timestamp()).ok()
 }
 
-/// RFC 3339 → unix seconds, if it is in `DateTime`'s range.
-pub fn unix_seconds(rfc3339: &str) -> Option<u32> {
-    let t = OffsetDateTime::parse(rfc3339, &Rfc3339).ok()?;
-    u32::try_from(t.unix_timestamp()).ok()
-}
-
 fn now_seconds() -> u32 {
     u32::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(u32::MAX)
 }
@@ -127,7 +154,8 @@ pub fn expired_partitions(partitions: &[String], today: time::Date, days: u32) -
         .collect()
 }
 
-fn day_number(date: time::Date) -> u32 {
+/// `date` as `YYYYMMDD`, the form of partition ids.
+pub fn day_number(date: time::Date) -> u32 {
     let year = u32::try_from(date.year()).unwrap_or(0);
     year * 10_000 + u32::from(u8::from(date.month())) * 100 + u32::from(date.day())
 }

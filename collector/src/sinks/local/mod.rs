@@ -34,11 +34,16 @@
 //! file is locked (an advisory `flock`), rewritten to a temporary file, synced and renamed
 //! over the original. Appends take the same lock and reopen the path if the file they
 //! opened was replaced meanwhile, so an erase running beside `serve` loses no line.
+//!
+//! # Retention
+//!
+//! Tenants with `retention_days` lose their lines of expired days the same way, under the
+//! same lock; a file left empty is deleted (see `retention.rs`).
 
 use super::sink::{Delivered, DeliveryError, DeliveryFuture, Sink, SinkError};
 use super::start::{BuiltSink, SinkConfig, SinkContext};
 use crate::drop_reason::DropReason;
-use crate::erasures::{self, Erasures};
+use crate::erasures::{self, Erasures, WHOLE_TENANT};
 
 use crate::stored_event::{tenant_key, ReplayKey, StoredEvent};
 use hush_config::LocalSinkConfig;
@@ -62,10 +67,10 @@ impl SinkConfig for LocalSinkConfig {
     fn build(&self, context: &SinkContext<'_>) -> Result<BuiltSink, SinkError> {
         let sink = LocalSink::new(context.data_dir)?.with_erasures(context.erasures.clone());
         Ok(BuiltSink {
+            tasks: retention::spawn(&sink, context).into_iter().collect(),
             sink: Arc::new(sink),
             batch: LOCAL_BATCH,
             wait: LOCAL_WAIT,
-            tasks: Vec::new(),
         })
     }
 }
@@ -162,8 +167,8 @@ impl LocalSink {
     }
 
     /// Removes every line of `tenant` whose `distinct_id` is `hashed_id` (the id as
-    /// stored, already hashed) from every day file. Files without such a line are left
-    /// untouched. A line that does not parse (torn by a crash) is removed when it holds
+    /// stored, already hashed; [`WHOLE_TENANT`] for every person of the tenant) from every
+    /// day file. Files without such a line are left untouched. A line that does not parse (torn by a crash) is removed when it holds
     /// the id and otherwise kept and counted in [`Erased::unreadable_kept`].
     ///
     /// # Errors
@@ -174,19 +179,8 @@ impl LocalSink {
             let path = path.to_path_buf();
             move |source| SinkError::Io { path, source }
         };
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
-            .map_err(io(&self.dir))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension().is_some_and(|x| x == "jsonl")
-                    && !p
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            })
-            .collect();
-        files.sort();
         let mut total = Erased::default();
-        for path in files {
+        for path in self.day_files()? {
             let done = erase_in_file(&self.dir, &path, tenant, hashed_id).map_err(io(&path))?;
             total.removed += done.removed;
             total.unreadable_kept += done.unreadable_kept;
@@ -463,18 +457,29 @@ fn erase_in_file(
     tenant: &str,
     hashed_id: &str,
 ) -> std::io::Result<Erased> {
-    let mut file = open_locked(path, OpenOptions::new().read(true).append(true))?;
+    let mut file = match open_locked(path, OpenOptions::new().read(true).append(true)) {
+        Ok(file) => file,
+        // Deleted meanwhile by retention: nothing to erase.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Erased::default()),
+        Err(e) => return Err(e),
+    };
     let mut contents = Vec::new();
     file.read_to_end(&mut contents)?;
     let mut kept = Vec::with_capacity(contents.len());
     let mut done = Erased::default();
     for line in contents.split_inclusive(|&b| b == b'\n') {
         let belongs = match line_owner(line) {
-            Some((t, id)) => t == tenant && id == hashed_id,
-            // Unreadable (torn): gone if it holds the id at all, else kept and reported.
+            Some((t, id)) => t == tenant && (id == hashed_id || hashed_id == WHOLE_TENANT),
+            // Unreadable (torn): gone if it holds the id (or the tenant, when the whole
+            // tenant goes) at all, else kept and reported.
             None if line.trim_ascii().is_empty() => false,
             None => {
-                let holds = contains(line, hashed_id.as_bytes());
+                let needle = if hashed_id == WHOLE_TENANT {
+                    format!("\"tenant\":{}", serde_json::Value::from(tenant))
+                } else {
+                    hashed_id.to_owned()
+                };
+                let holds = contains(line, needle.as_bytes());
                 done.unreadable_kept += u64::from(!holds);
                 holds
             }
@@ -519,6 +524,10 @@ fn io_error(path: &Path, error: &std::io::Error) -> DeliveryError {
     tracing::debug!(sink = "local", path = %path.display(), error = %error, "write failed");
     DeliveryError::retry(format!("writing {}: {error}", path.display()))
 }
+
+mod read;
+pub use read::LocalStats;
+mod retention;
 
 #[cfg(test)]
 mod tests;

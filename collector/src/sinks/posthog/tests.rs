@@ -76,6 +76,9 @@ fn config(host: &str) -> PostHogConfig {
         api_key: Secret::new(KEY),
         batch_size: 10,
         timeout_ms: 300,
+        personal_api_key: None,
+        project_id: None,
+        api_host: None,
     }
 }
 

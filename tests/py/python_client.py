@@ -1,7 +1,11 @@
 # Runs the real PostHog Python client against the collector for
 # tests/tests/posthog_clients.rs and prints one JSON report on stdout.
 #
-#   python3 python_client.py '{"host": "http://127.0.0.1:PORT", "token": "phc_...", "n": 20, "email": "..."}'
+#   $HUSH_TEST_PYTHON python_client.py '{"host": "http://127.0.0.1:PORT", "token": "phc_...", "n": 20, "email": "..."}'
+#
+# HUSH_TEST_PYTHON is the venv scripts/test makes with requirements.txt: posthog 6 or 7,
+# whose capture takes the event first and `distinct_id=` as a keyword (5 and older took the
+# distinct id first).
 #
 # The report: the client's version, the uuids it captured, what feature_enabled and
 # get_all_flags returned, what it logged at WARNING and above, the errors it reported.

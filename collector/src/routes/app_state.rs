@@ -33,6 +33,8 @@ pub struct AppState {
     pub ops: OpsAccess,
     /// Uuids accepted lately, so a retried event is queued once.
     pub recent: RecentUuids,
+    /// Erase, export and stats on request; `None` answers those routes 503.
+    pub rights: Option<Arc<crate::rights::DataRights>>,
     stopping: AtomicBool,
 }
 
@@ -57,6 +59,7 @@ impl AppState {
             max_queue_bytes,
             ops: OpsAccess::default(),
             recent: RecentUuids::default(),
+            rights: None,
             stopping: AtomicBool::new(false),
         }
     }
@@ -64,6 +67,12 @@ impl AppState {
     /// The same state with this access to the operator details.
     pub fn with_ops(mut self, ops: OpsAccess) -> Self {
         self.ops = ops;
+        self
+    }
+
+    /// The same state serving data-rights requests with `rights`.
+    pub fn with_rights(mut self, rights: Arc<crate::rights::DataRights>) -> Self {
+        self.rights = Some(rights);
         self
     }
 
