@@ -459,3 +459,69 @@ async fn an_erase_during_ingest_loses_no_one_elses_event() {
     assert_eq!(census.len(), 40, "every other person is there");
     assert!(census.values().all(|&n| n == 5), "{census:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_routes_answer_bad_input_with_a_clear_4xx() {
+    let h = harness().await;
+    let long = "x".repeat(201);
+    let cases: Vec<(Vec<u8>, StatusCode, &str)> = vec![
+        (
+            b"{\"distinct_id\":".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (b"\"ann\"".to_vec(), StatusCode::BAD_REQUEST, "invalid_body"),
+        (
+            json!({"distinct_id": 5}).to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            json!({"distinct_id": "a", "x": 1}).to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            b"{}".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "invalid_distinct_id",
+        ),
+        (
+            json!({"distinct_id": " "}).to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "invalid_distinct_id",
+        ),
+        (
+            json!({"distinct_id": long}).to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "invalid_distinct_id",
+        ),
+        (
+            vec![b' '; 20_000],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+        ),
+    ];
+    for (body, status, code) in cases {
+        for path in ["/v1/admin/erase", "/v1/admin/export"] {
+            let (got, answer) = send(&h.app, post(path, Some(ADMIN_A), body.clone())).await;
+            assert_eq!(got, status, "{path}: {}", String::from_utf8_lossy(&answer));
+            assert_eq!(json_of(&answer)["code"], code, "{path}");
+        }
+    }
+    // The collector's token must name an existing tenant.
+    let unknown = serde_json::to_vec(&json!({"tenant": "nobody"})).unwrap();
+    let (status, _) = send(&h.app, post("/v1/admin/erase", Some(COLLECTOR), unknown)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = send(
+        &h.app,
+        get("/v1/admin/stats?tenant=nobody", Some(COLLECTOR)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let data = h.dir.path().join("data");
+    assert!(
+        !data.join("erasures.jsonl").exists(),
+        "a refused call recorded a tombstone"
+    );
+}
