@@ -184,6 +184,16 @@ impl ClickHouseSink {
         insert.end().await
     }
 
+    /// The events table's active partitions (one per day).
+    async fn partitions(&self) -> Result<Vec<String>, SinkError> {
+        self.admin
+            .query(schema::LIST_PARTITIONS)
+            .bind(&self.database)
+            .fetch_all()
+            .await
+            .map_err(|e| ch_error(&e))
+    }
+
     /// Drops the daily partitions older than `days` days (by event `timestamp`, UTC);
     /// returns how many were dropped.
     ///
@@ -192,13 +202,7 @@ impl ClickHouseSink {
     /// failure stay dropped).
     pub async fn retention(&self, days: u32) -> Result<usize, SinkError> {
         self.ensure_schema().await?;
-        let partitions: Vec<String> = self
-            .admin
-            .query(schema::LIST_PARTITIONS)
-            .bind(&self.database)
-            .fetch_all()
-            .await
-            .map_err(|e| ch_error(&e))?;
+        let partitions = self.partitions().await?;
         let today = time::OffsetDateTime::now_utc().date();
         let expired = schema::expired_partitions(&partitions, today, days);
         for partition in &expired {

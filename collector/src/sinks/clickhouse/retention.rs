@@ -140,13 +140,7 @@ impl ClickHouseSink {
             return Ok(());
         };
         self.ensure_schema().await?;
-        let partitions: Vec<String> = self
-            .admin
-            .query(schema::LIST_PARTITIONS)
-            .bind(&self.database)
-            .fetch_all()
-            .await
-            .map_err(|e| ch_error(&e))?;
+        let partitions = self.partitions().await?;
         let counts: Vec<DayCount> = self
             .admin
             .query(&schema::count_days(&self.database))

@@ -493,16 +493,22 @@ fn erase_in_file(
     if done.removed == 0 {
         return Ok(done);
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{}.erase", name.unwrap_or_default()));
-    let mut out = File::create(&tmp)?;
-    out.write_all(&kept)?;
-    out.sync_all()?;
-    std::fs::rename(&tmp, path)?;
+    replace_contents(dir, path, &kept, "erase")?;
     File::open(dir)?.sync_all()?;
     // `file` (the old inode) is unlocked when dropped; appends waiting on it reopen.
     drop(file);
     Ok(done)
+}
+
+/// Replaces the day file at `path` with `kept`: a temporary file in `dir` (named for
+/// `why`), synced, renamed over it. The caller holds the old file's lock and syncs `dir`.
+fn replace_contents(dir: &Path, path: &Path, kept: &[u8], why: &str) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{}.{why}", name.unwrap_or_default()));
+    let mut out = File::create(&tmp)?;
+    out.write_all(kept)?;
+    out.sync_all()?;
+    std::fs::rename(&tmp, path)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

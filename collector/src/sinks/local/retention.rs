@@ -11,7 +11,7 @@ use crate::sinks::sink::SinkError;
 use crate::sinks::start::SinkContext;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use time::{Date, OffsetDateTime};
@@ -123,12 +123,7 @@ impl LocalSink {
                 .entry_synced
                 .remove(path);
         } else {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-            let tmp = dir.join(format!(".{}.retention", name.unwrap_or_default()));
-            let mut out = File::create(&tmp)?;
-            out.write_all(&kept)?;
-            out.sync_all()?;
-            std::fs::rename(&tmp, path)?;
+            super::replace_contents(dir, path, &kept, "retention")?;
         }
         File::open(dir)?.sync_all()?;
         // `file` (the old inode) is unlocked when dropped; appends waiting on it reopen.
@@ -158,6 +153,7 @@ mod tests {
     use crate::sinks::sink::Sink;
     use crate::stored_event::{uuid_of, StoredEvent};
     use serde_json::json;
+    use std::io::Write;
     use time::macros::date;
 
     const TODAY: Date = date!(2025 - 03 - 10);
