@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use super::cues::{self, STRONG, WEAK};
 use super::fold::fold_into;
-use super::lex::{classify_start, lex_of, Lex, Start, THOUSAND};
+use super::lex::{classify_start, lex_of, with_word_cache, Lex, Start, THOUSAND};
 use super::words::{at_word_start, word_at, words_after, words_before, CueWord, Word};
 use crate::scrubber::NameDetector;
 
@@ -407,92 +407,120 @@ fn word_start_here(text: &str, j: usize) -> Option<Word> {
 
 impl NameDetector for PersonNames {
     fn find_names(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        find_from_with(
-            text,
-            |each| super::starts::word_starts(text.as_bytes(), each),
-            |each| memchr::memchr2_iter(b'.', b'_', text.as_bytes()).for_each(each),
-            out,
-        );
+        find_from_with(text, OwnStarts(text), OwnJoints(text), out);
+    }
+}
+
+/// Positions in a text, in order, to a callback that may say where to resume: the word
+/// starts and joints the detector reads. A trait with a generic method, not a `dyn`
+/// callback: the per-word fast path is then one inlined loop.
+pub(crate) trait Positions {
+    /// Calls `each` with every position in order, skipping those before what the last
+    /// call returned.
+    fn each(self, each: impl FnMut(usize) -> usize);
+}
+
+/// The detector's own scan for capitalised word starts (any text).
+struct OwnStarts<'t>(&'t str);
+
+impl Positions for OwnStarts<'_> {
+    fn each(self, each: impl FnMut(usize) -> usize) {
+        super::starts::word_starts(self.0.as_bytes(), each);
+    }
+}
+
+/// Every `.` and `_` of the text.
+pub(crate) struct OwnJoints<'t>(pub(crate) &'t str);
+
+impl Positions for OwnJoints<'_> {
+    fn each(self, mut each: impl FnMut(usize) -> usize) {
+        let mut resume = 0;
+        for k in memchr::memchr2_iter(b'.', b'_', self.0.as_bytes()) {
+            if k >= resume {
+                resume = each(k);
+            }
+        }
     }
 }
 
 /// Finds names in `text`, reading capitalised words at the positions `starts` yields
-/// (every position that may start one, in order; the callback returns where to resume)
-/// and `first.last` identifiers at the positions `joints` yields.
+/// (every position that may start one, in order) and `first.last` identifiers at the
+/// positions `joints` yields.
 pub(crate) fn find_from_with(
     text: &str,
-    starts: impl FnOnce(&mut dyn FnMut(usize) -> usize),
-    joints: impl FnOnce(&mut dyn FnMut(usize)),
+    starts: impl Positions,
+    joints: impl Positions,
     out: &mut Vec<Range<usize>>,
 ) {
-    {
-        let mut scan = Scan {
-            text,
-            first: None,
-            last_name_end: None,
-            key: Vec::new(),
-            before: Vec::new(),
-            after: Vec::new(),
-        };
-        let mut words = Vec::new();
-        let mut next_free = 0;
-        let bytes = text.as_bytes();
-        let alnum_run_end = |mut j: usize| {
-            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
-                j += 1;
-            }
-            j
-        };
-        starts(&mut |k| {
+    let mut scan = Scan {
+        text,
+        first: None,
+        last_name_end: None,
+        key: Vec::new(),
+        before: Vec::new(),
+        after: Vec::new(),
+    };
+    let mut words = Vec::new();
+    let mut next_free = 0;
+    let bytes = text.as_bytes();
+    with_word_cache(|cache| {
+        starts.each(|k| {
             if k < next_free {
                 return next_free;
             }
-            match classify_start(bytes, k) {
-                Start::Plain(end) | Start::Code(end) => {
-                    next_free = end;
-                    return end;
-                }
-                Start::Open => {}
-            }
-            if bytes[k] < 0x80 {
-                // Inside a word (`TypeError`, base64) or an acronym (`HTTP`): skip the run.
-                let glued = k > 0 && (bytes[k - 1].is_ascii_alphanumeric() || bytes[k - 1] == b'_');
-                if glued || bytes.get(k + 1).is_some_and(u8::is_ascii_uppercase) {
-                    next_free = alnum_run_end(k + 1);
-                    return next_free;
-                }
-            } else if !text.is_char_boundary(k) {
-                return k + 1;
-            }
-            let upper = if bytes[k] < 0x80 {
-                bytes[k].is_ascii_uppercase()
-            } else {
-                text[k..].chars().next().is_some_and(char::is_uppercase)
+            // Most capitals in logs are plain words or code: decided here, inline.
+            next_free = match classify_start(bytes, k, cache) {
+                Start::Plain(end) | Start::Code(end) => end,
+                Start::Open => scan.open(k, &mut words, out),
             };
-            if !upper || !at_word_start(text, k) {
-                return k + 1;
-            }
-            let Some(w) = word_at(text, k) else {
-                return k + 1;
-            };
-            if !w.capitalised {
-                next_free = w.full_end;
-                return next_free;
-            }
-            // A plain word (`Error`, `Module`) opens no name, unless it is a cue before one
-            // (`Dear Grant`): the next capitalised word is a candidate of its own.
-            match lex_of(text, &w, &mut scan.key) {
-                Some(lex) if lex.name_like() => scan.first = Some((w.start, lex)),
-                Some(lex) if lex.opener && bytes.get(w.full_end) == Some(&b' ') => {}
-                _ => {
-                    next_free = w.full_end;
-                    return next_free;
-                }
-            }
-            next_free = scan.read_chain(w, &mut words);
-            scan.chain(&words, out);
-            next_free
+            next_free.max(k + 1)
         });
-        super::ident::find_at(text, joints, &mut scan.key, out);
+    });
+    super::ident::find_at(text, joints, &mut scan.key, out);
+}
+
+impl Scan<'_> {
+    /// The full path for a capital at `k` that [`classify_start`] left open: reads the
+    /// word and the chain from it and weighs it. Returns where reading resumes.
+    #[inline(never)]
+    fn open(&mut self, k: usize, words: &mut Vec<Word>, out: &mut Vec<Range<usize>>) -> usize {
+        let (text, bytes) = (self.text, self.text.as_bytes());
+        if bytes[k] < 0x80 {
+            // Inside a word (`TypeError`, base64) or an acronym (`HTTP`): skip the run.
+            let glued = k > 0 && (bytes[k - 1].is_ascii_alphanumeric() || bytes[k - 1] == b'_');
+            if glued || bytes.get(k + 1).is_some_and(u8::is_ascii_uppercase) {
+                let mut j = k + 1;
+                while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                    j += 1;
+                }
+                return j;
+            }
+        } else if !text.is_char_boundary(k) {
+            return k + 1;
+        }
+        let upper = if bytes[k] < 0x80 {
+            bytes[k].is_ascii_uppercase()
+        } else {
+            text[k..].chars().next().is_some_and(char::is_uppercase)
+        };
+        if !upper || !at_word_start(text, k) {
+            return k + 1;
+        }
+        let Some(w) = word_at(text, k) else {
+            return k + 1;
+        };
+        if !w.capitalised {
+            return w.full_end;
+        }
+        // A plain word (`Error`, `Module`) opens no name, unless it is a cue before one
+        // (`Dear Grant`): the next capitalised word is a candidate of its own.
+        match lex_of(text, &w, &mut self.key) {
+            Some(lex) if lex.name_like() => self.first = Some((w.start, lex)),
+            Some(lex) if lex.opener && bytes.get(w.full_end) == Some(&b' ') => {}
+            _ => return w.full_end,
+        }
+        let end = self.read_chain(w, words);
+        self.chain(words, out);
+        end
     }
 }

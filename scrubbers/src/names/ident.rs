@@ -64,23 +64,21 @@ fn context(b: &[u8], start: usize) -> (bool, Option<u8>) {
     (cue, quote)
 }
 
-/// Appends the identifiers in `text` that name a person, at the `.` and `_` positions `joints` yields, in order (it may yield other
-/// positions too: they are skipped).
+/// Appends the identifiers in `text` that name a person, at the `.` and `_` positions
+/// `joints` yields, in order (it may yield other positions too: they are skipped).
 pub(crate) fn find_at(
     text: &str,
-    joints: impl FnOnce(&mut dyn FnMut(usize)),
+    joints: impl super::detector::Positions,
     key: &mut Vec<u8>,
     out: &mut Vec<Range<usize>>,
 ) {
     let b = text.as_bytes();
-    let mut after = 0;
-    joints(&mut |joint| {
-        if joint < after
-            || joint == 0
+    joints.each(|joint| {
+        if joint == 0
             || !matches!(b[joint], b'.' | b'_')
             || !b.get(joint + 1).copied().is_some_and(is_letter)
         {
-            return;
+            return joint + 1;
         }
         let mut start = joint;
         while start > 0 && is_letter(b[start - 1]) {
@@ -90,36 +88,35 @@ pub(crate) fn find_at(
         while end < b.len() && is_letter(b[end]) {
             end += 1;
         }
-        after = end;
         if joint - start < 2
             || end - joint - 1 < 2
             || (start > 0 && glued(b[start - 1]))
             || b.get(end).copied().is_some_and(glued)
         {
-            return;
+            return end;
         }
         // Most dotted words (`db.ts`, `user.name`) have neither a quote nor a cue before.
         if !matches!(
             b.get(start.wrapping_sub(1)),
             Some(b' ' | b':' | b'=' | b'(' | b'"' | b'\'' | b'`')
         ) {
-            return;
+            return end;
         }
         let (cue, quote) = context(b, start);
         let quoted = quote.is_some_and(|q| b.get(end) == Some(&q));
         if !cue && !quoted {
-            return;
+            return end;
         }
         if !fold_into(&text[start..joint], key) {
-            return;
+            return end;
         }
         let first = lookup(key);
         if !fold_into(&text[joint + 1..end], key) {
-            return;
+            return end;
         }
         let last = lookup(key);
         if first.given() == 0 || !(last.surname() > 0 || (cue && last.is_unknown())) {
-            return;
+            return end;
         }
         let clear = !first.is_ambiguous() && (last.is_unknown() || !last.is_ambiguous());
         let points = if clear { 3 } else { 1 }
@@ -128,6 +125,7 @@ pub(crate) fn find_at(
         if points >= THRESHOLD {
             out.push(start..end);
         }
+        end
     });
 }
 
@@ -137,9 +135,7 @@ mod tests {
 
     fn found(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
-        let joints = |each: &mut dyn FnMut(usize)| {
-            memchr::memchr2_iter(b'.', b'_', text.as_bytes()).for_each(each)
-        };
+        let joints = crate::names::detector::OwnJoints(text);
         find_at(text, joints, &mut Vec::new(), &mut out);
         out.into_iter().map(|r| &text[r]).collect()
     }

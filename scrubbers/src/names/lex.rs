@@ -4,7 +4,9 @@
 
 use super::cues;
 use super::fold::fold_into;
-use super::lexicon::{hash, hash_letters, lookup, lookup_hashed, lower_run_end, Entry};
+use std::cell::Cell;
+
+use super::lexicon::{hash, hash_letters, load8, lookup, lookup_hashed, lower_run_end, Entry};
 use super::words::Word;
 
 /// The lexicon's view of one word, hyphenated parts combined. Tiers are 1 + the decimal
@@ -99,7 +101,8 @@ pub(crate) enum Start {
 }
 
 /// Classifies the word at `k` (see [`Start`]).
-pub(crate) fn classify_start(b: &[u8], k: usize) -> Start {
+#[inline(always)]
+pub(crate) fn classify_start(b: &[u8], k: usize, cache: &WordCache) -> Start {
     if !b[k].is_ascii_uppercase() {
         return Start::Open;
     }
@@ -115,7 +118,30 @@ pub(crate) fn classify_start(b: &[u8], k: usize) -> Start {
             // Nothing inside the identifier starts a word: resume after its first hump.
             return Start::Code(j);
         }
+        // `Chart.tsx`, `Promise.all`, `Module._compile`, `Cmd+K`, `Foo-2`: a word glued to
+        // code on its right, as `word_at` reads it; `Jean-Luc` goes the full way.
+        Some(b'.' | b'+')
+            if b.get(j + 1)
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80) =>
+        {
+            return Start::Code(j)
+        }
+        Some(b'-') if b.get(j + 1).is_some_and(u8::is_ascii_digit) => return Start::Code(j),
+        // `Can't`, `Won't`, `They're`: a contraction is a verb or pronoun, never a name.
+        Some(b'\'') if is_contraction(&b[j + 1..]) => return Start::Code(j),
+        // `Os { code: 2 }`, `Custom { kind: Other }`: a struct in debug output.
+        Some(b' ') if b.get(j + 1) == Some(&b'{') => return Start::Code(j),
         _ => {}
+    }
+    // `/Users`, `$Home`, `a_Name`: inside a path or an identifier, no word starts here
+    // (as `at_word_start` says).
+    if k > 0
+        && matches!(
+            b[k - 1],
+            b'_' | b'/' | b'\\' | b'@' | b'#' | b'$' | b'%' | b'&' | b'+' | b'~' | b'^' | b'|'
+        )
+    {
+        return Start::Code(j);
     }
     if k > 0
         && !matches!(
@@ -136,14 +162,141 @@ pub(crate) fn classify_start(b: &[u8], k: usize) -> Start {
     {
         return Start::Open;
     }
+    // Logs repeat their few capitalised words (`Error`, `Cannot`): a short word's verdict
+    // comes from the cache, without the hash and the probe.
+    let short = j - k <= 8;
+    let key = load8(b, k) & (u64::MAX >> (64 - 8 * (j - k).min(8)));
+    let slot = &cache.0[(key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize];
+    if short {
+        let seen = slot.get();
+        if seen & !PLAIN_BIT == key {
+            return if seen & PLAIN_BIT != 0 {
+                Start::Plain(j)
+            } else {
+                Start::Open
+            };
+        }
+    }
     let h = hash_letters(b, k, j);
     let e = lookup_hashed(h);
     let tier = e.given().max(e.surname());
     let plain = !e.is_unknown()
-        && (!e.is_name() || (e.is_common_word() && tier < THOUSAND) || e.is_stop_word());
-    if plain && !cues::index().is_opener(h) {
+        && (!e.is_name() || (e.is_common_word() && tier < THOUSAND) || e.is_stop_word())
+        && !cues::index().is_opener(h);
+    if short {
+        slot.set(key | if plain { PLAIN_BIT } else { 0 });
+    }
+    if plain {
         Start::Plain(j)
     } else {
         Start::Open
+    }
+}
+
+/// Set in a [`WordCache`] entry whose word is plain.
+const PLAIN_BIT: u64 = 1 << 63;
+
+/// The verdicts of [`classify_start`]'s lexicon step on recent words of up to eight
+/// letters: the word's bytes (zero-padded; ASCII, so bit 63 is free) with [`PLAIN_BIT`]
+/// when it is plain. Direct-mapped, 2 KiB. A verdict depends on the word alone, so one
+/// cache per thread serves every text.
+pub(crate) struct WordCache([Cell<u64>; 256]);
+
+impl WordCache {
+    const fn new() -> Self {
+        WordCache([const { Cell::new(0) }; 256])
+    }
+}
+
+thread_local! {
+    static WORD_CACHE: WordCache = const { WordCache::new() };
+}
+
+/// Runs `f` with this thread's [`WordCache`].
+pub(crate) fn with_word_cache<R>(f: impl FnOnce(&WordCache) -> R) -> R {
+    WORD_CACHE.with(f)
+}
+
+/// Whether `rest` (what follows an apostrophe) is the tail of a contraction: `t`, `re`,
+/// `ve` or `ll`, then no letter (`n't`, `'re`; a possessive `'s` or `O'Brien` is none).
+fn is_contraction(rest: &[u8]) -> bool {
+    let tail = |n: usize| {
+        !rest
+            .get(n)
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c >= 0x80)
+    };
+    match rest {
+        [b't', ..] => tail(1),
+        [b'r', b'e', ..] | [b'v', b'e', ..] | [b'l', b'l', ..] => tail(2),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(text: &str, word: &str, cache: &WordCache) -> Start {
+        let k = text.find(word).expect("word in text");
+        classify_start(text.as_bytes(), k, cache)
+    }
+
+    #[test]
+    fn code_shapes_leave_without_a_lookup() {
+        let cache = WordCache::new();
+        for (text, word) in [
+            ("at src/components/Chart.tsx:40", "Chart"),
+            ("at async Promise.all (index 0)", "Promise"),
+            ("at Module._compile (node:internal)", "Module"),
+            ("Error: Can't resolve './config'", "Can"),
+            ("They're done", "They"),
+            ("value: Os { code: 2 }", "Os"),
+            ("open /Users/jdoe/app", "Users"),
+            ("a_Name here", "Name"),
+            ("error[E0308]: mismatched", "E"),
+            ("thrown TypeError here", "Type"),
+        ] {
+            assert!(
+                matches!(start(text, word, &cache), Start::Code(_)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn name_shapes_stay_open() {
+        let cache = WordCache::new();
+        for (text, word) in [
+            ("ask Jean-Luc Picard", "Jean"),
+            ("ask Ann O'Brien", "O"),
+            ("Smith's review", "Smith"),
+            ("from Donna Pearson", "Donna"),
+            ("cc: Jordan", "Jordan"),
+            ("Dear Grant", "Dear"),
+            ("by McNeill", "McNeill"),
+        ] {
+            assert_eq!(start(text, word, &cache), Start::Open, "{text}");
+        }
+        assert!(matches!(
+            start("Error: x", "Error", &cache),
+            Start::Plain(5)
+        ));
+    }
+
+    #[test]
+    fn a_cached_verdict_is_the_fresh_one() {
+        let words = [
+            "Error", "Cannot", "Donna", "Dear", "Module", "Jordan", "Result", "Zyxw",
+        ];
+        let cache = WordCache::new();
+        let fresh: Vec<Start> = words
+            .iter()
+            .map(|w| start(&format!("{w} x"), w, &WordCache::new()))
+            .collect();
+        for _ in 0..2 {
+            for (w, want) in words.iter().zip(&fresh) {
+                assert_eq!(start(&format!("{w} x"), w, &cache), *want, "{w}");
+            }
+        }
     }
 }

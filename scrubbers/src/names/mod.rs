@@ -41,62 +41,153 @@ pub(crate) fn find_with_classes(
         big_joints.resize(words, 0);
         (&mut big_starts, &mut big_joints)
     };
-    for (w, block) in blocks.iter().enumerate() {
-        starts_in[w / 64] |= u64::from(block.name_start != 0) << (w % 64);
-        joints_in[w / 64] |= u64::from(block.joint != 0) << (w % 64);
+    for ((chunk, starts), joints) in blocks
+        .chunks(64)
+        .zip(starts_in.iter_mut())
+        .zip(joints_in.iter_mut())
+    {
+        for (i, block) in chunk.iter().enumerate() {
+            *starts |= u64::from(block.name_start != 0) << i;
+            *joints |= u64::from(block.joint != 0) << i;
+        }
     }
-    let set_bits = |summary: &[u64],
-                    mask: fn(&crate::detectors::classes::Block) -> u64,
-                    each: &mut dyn FnMut(usize)| {
-        for (s, &word) in summary.iter().enumerate() {
+    detector::find_from_with(
+        text,
+        ClassBits {
+            text,
+            summary: starts_in,
+            blocks,
+            bits: |b: &crate::detectors::classes::Block| b.name_start,
+        },
+        AccountJoints {
+            text_len: text.len(),
+            classes,
+            summary: joints_in,
+        },
+        out,
+    );
+}
+
+/// The joints of the byte classes that may join a `first.last` account.
+struct AccountJoints<'a, 't> {
+    text_len: usize,
+    classes: &'a crate::detectors::ByteClasses<'t>,
+    summary: &'a [u64],
+}
+
+impl detector::Positions for AccountJoints<'_, '_> {
+    fn each(self, mut each: impl FnMut(usize) -> usize) {
+        let mut resume = 0;
+        for (s, &word) in self.summary.iter().enumerate() {
             let mut word = word;
             while word != 0 {
                 let w = s * 64 + word.trailing_zeros() as usize;
                 word &= word - 1;
-                let mut bits = mask(&blocks[w]);
+                let mut bits = account_joints(self.classes, w);
                 while bits != 0 {
-                    each(w * 64 + bits.trailing_zeros() as usize);
+                    let k = w * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
+                    if k >= resume && k < self.text_len {
+                        resume = each(k).max(k + 1);
+                    }
                 }
             }
         }
-    };
-    detector::find_from_with(
-        text,
-        |each| {
-            let mut resume = 0;
-            set_bits(starts_in, |b| b.name_start, &mut |k| {
-                if k >= resume && k < text.len() {
-                    resume = each(k).max(k + 1);
-                }
-            });
-        },
-        |each| {
-            // The joint must also come before a lower-case letter (`a.b`, not `a.B`), and
-            // the letters before it must follow a space, quote, `:`, `=` or `(` (an
-            // account is quoted or named; `src/db.ts` and `$x.y` are not): the run's start
-            // comes from the block's letter bits, not from a byte-by-byte walk.
-            let b = text.as_bytes();
-            set_bits(joints_in, |b| b.joint, &mut |k| {
-                if !b.get(k + 1).is_some_and(u8::is_ascii_lowercase) {
-                    return;
-                }
-                let (w, bit) = (k / 64, k % 64);
-                let below = (1u64 << bit) - 1;
-                let gaps = !blocks[w].alnum & below;
-                if gaps != 0 {
-                    let start = w * 64 + 64 - gaps.leading_zeros() as usize;
-                    let context = matches!(
-                        b[start - 1],
-                        b' ' | b':' | b'=' | b'(' | b'"' | b'\'' | b'`'
-                    );
-                    if !context {
-                        return;
+    }
+}
+
+/// The joints of block `w` that may join an account: before a lower-case letter, and
+/// after letters that follow a space, quote, `:`, `=` or `(` (an account is quoted or
+/// named; `src/db.ts` and `$x.y` are not). The run's start comes from the block's letter
+/// bits, not from a byte-by-byte walk; a run that reaches back past the block's start is
+/// kept (the detector reads it).
+#[inline]
+fn account_joints(classes: &crate::detectors::ByteClasses<'_>, w: usize) -> u64 {
+    let block = classes.block(w);
+    let lower = |b: &crate::detectors::classes::Block| b.alnum & !b.upper & !b.digit;
+    let next_lower = (lower(&block) >> 1) | ((lower(&classes.block(w + 1)) & 1) << 63);
+    let mut joints = block.joint & next_lower;
+    let mut kept = joints;
+    let bytes = classes.bytes(w);
+    while joints != 0 {
+        let bit = joints.trailing_zeros();
+        joints &= joints - 1;
+        let gaps = !block.alnum & ((1u64 << bit) - 1);
+        if gaps != 0 {
+            let before = 63 - gaps.leading_zeros() as usize;
+            if !matches!(
+                bytes[before],
+                b' ' | b':' | b'=' | b'(' | b'"' | b'\'' | b'`'
+            ) {
+                kept &= !(1u64 << bit);
+            }
+        }
+    }
+    kept
+}
+
+/// The set bits of one class of the scrubber's byte classes, in order, through a summary
+/// bit per block.
+struct ClassBits<'a, F> {
+    text: &'a str,
+    summary: &'a [u64],
+    blocks: &'a [crate::detectors::classes::Block],
+    bits: F,
+}
+
+impl<F: Fn(&crate::detectors::classes::Block) -> u64> detector::Positions for ClassBits<'_, F> {
+    fn each(self, mut each: impl FnMut(usize) -> usize) {
+        let mut resume = 0;
+        for (s, &word) in self.summary.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                let w = s * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                let mut bits = (self.bits)(&self.blocks[w]);
+                while bits != 0 {
+                    let k = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if k >= resume && k < self.text.len() {
+                        resume = each(k).max(k + 1);
                     }
                 }
-                each(k);
-            });
-        },
-        out,
-    );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NameDetector;
+    use proptest::prelude::*;
+
+    /// ASCII text of names, cues, accounts and the code shapes the fast paths set aside.
+    fn ascii_text() -> impl Strategy<Value = String> {
+        let word = prop_oneof![
+            3 => prop::sample::select(vec![
+                "Donna", "Pearson", "Grant", "Will", "Jordan", "O'Brien", "Jean-Luc", "McNeill",
+                "Hazel's", "Can't", "They're", "Chart.tsx", "Promise.all", "Module._compile",
+                "Os {", "TypeError:", "E0308", "/Users/Ann", "a_Name", "Error:", "Cannot",
+                "Dear", "Hi", "from", "cc:", "user", "said", "van der", "(reviewer)",
+                "'deloris.dye'", "login=pawel_kowalczyk", "src/db.ts", "\n",
+            ]),
+            2 => prop::sample::select(vec!["the", "and", "x", ",", ".", "\"", "`", "="]),
+        ];
+        prop::collection::vec(word, 0..40).prop_map(|w| w.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// The scrubber's path (its byte classes) and the detector's own scan agree.
+        #[test]
+        fn the_class_path_finds_what_the_own_scan_finds(s in ascii_text()) {
+            let classes = crate::detectors::ByteClasses::new(s.as_bytes());
+            let (mut via_classes, mut own) = (Vec::new(), Vec::new());
+            find_with_classes(&s, &classes, &mut via_classes);
+            PersonNames.find_names(&s, &mut own);
+            prop_assert_eq!(via_classes, own, "{:?}", s);
+        }
+    }
 }
