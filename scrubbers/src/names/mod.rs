@@ -96,35 +96,61 @@ impl detector::Positions for AccountJoints<'_, '_> {
     }
 }
 
-/// The joints of block `w` that may join an account: before a lower-case letter, and
-/// after letters that follow a space, quote, `:`, `=` or `(` (an account is quoted or
-/// named; `src/db.ts` and `$x.y` are not). The run's start comes from the block's letter
-/// bits, not from a byte-by-byte walk; a run that reaches back past the block's start is
-/// kept (the detector reads it).
+/// The joints of block `w` that may join an account (`first.last`), read from the block's
+/// bits: a `.` or `_` with two letters or more on each side, after a space, quote, `:`,
+/// `=` or `(` (an account is quoted or named; `src/db.ts` and `$x.y` are not), and
+/// before no more code (`a.b.c`, `a.b@h`). A side that runs past the block is kept: the
+/// detector reads it.
 #[inline]
 fn account_joints(classes: &crate::detectors::ByteClasses<'_>, w: usize) -> u64 {
     let block = classes.block(w);
-    let lower = |b: &crate::detectors::classes::Block| b.alnum & !b.upper & !b.digit;
-    let next_lower = (lower(&block) >> 1) | ((lower(&classes.block(w + 1)) & 1) << 63);
+    let letters = block.alnum & !block.digit;
+    let lower = letters & !block.upper;
+    let next = classes.block(w + 1);
+    let next_lower = (lower >> 1) | ((next.alnum & !next.upper & !next.digit & 1) << 63);
     let mut joints = block.joint & next_lower;
-    let mut kept = joints;
+    let mut kept = 0;
     let bytes = classes.bytes(w);
     while joints != 0 {
-        let bit = joints.trailing_zeros();
+        let bit = joints.trailing_zeros() as usize;
         joints &= joints - 1;
-        let gaps = !block.alnum & ((1u64 << bit) - 1);
-        if gaps != 0 {
-            let before = 63 - gaps.leading_zeros() as usize;
-            if !matches!(
-                bytes[before],
-                b' ' | b':' | b'=' | b'(' | b'"' | b'\'' | b'`'
-            ) {
-                kept &= !(1u64 << bit);
-            }
-        }
+        let gaps_before = !letters & ((1u64 << bit) - 1);
+        let ok_before = gaps_before == 0 || {
+            let before = 63 - gaps_before.leading_zeros() as usize;
+            bit - before > 2 && ACCOUNT_BYTES[usize::from(bytes[before])] & OPENS != 0
+        };
+        let gaps_after = if bit == 63 { 0 } else { !letters >> (bit + 1) };
+        let ok_after = gaps_after == 0 || {
+            let end = bit + 1 + gaps_after.trailing_zeros() as usize;
+            end - bit > 2 && (end == 64 || ACCOUNT_BYTES[usize::from(bytes[end])] & GLUES == 0)
+        };
+        kept |= u64::from(ok_before && ok_after) << bit;
     }
     kept
 }
+
+/// May come before an account's first letter.
+const OPENS: u8 = 1;
+/// Glues a run of letters to more code (as `ident` reads it).
+const GLUES: u8 = 2;
+
+/// [`OPENS`] and [`GLUES`] by byte.
+static ACCOUNT_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if matches!(b, b' ' | b':' | b'=' | b'(' | b'"' | b'\'' | b'`') {
+            t[c] |= OPENS;
+        }
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-' | b'/' | b'\\' | b'$')
+        {
+            t[c] |= GLUES;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// The set bits of one class of the scrubber's byte classes, in order, through a summary
 /// bit per block.
