@@ -101,12 +101,61 @@ pub(crate) enum Start {
 }
 
 /// Classifies the word at `k` (see [`Start`]).
+///
+/// The verdict depends only on the bytes from `k - 1` to a few past the word's letters:
+/// for a word of up to [`WINDOW_WORD`] letters it is kept in `cache` under those sixteen
+/// bytes, and logs, which repeat their lines, mostly hit it.
 #[inline(always)]
 pub(crate) fn classify_start(b: &[u8], k: usize, cache: &WordCache) -> Start {
+    let (Some(&[p0, p1, p2, p3, p4, p5, p6, p7]), Some(&[q0, q1, q2, q3, q4, q5, q6, q7])) = (
+        k.checked_sub(1).and_then(|p| b.get(p..p + 8)),
+        b.get(k + 7..k + 15),
+    ) else {
+        return classify_word(b, k, cache).0;
+    };
+    let lo = u64::from_le_bytes([p0, p1, p2, p3, p4, p5, p6, p7]);
+    let hi = u64::from_le_bytes([q0, q1, q2, q3, q4, q5, q6, q7]);
+    let slot = &cache.windows
+        [((lo ^ hi.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize];
+    let (seen_lo, seen_hi, verdict) = slot.get();
+    if verdict != 0 && seen_lo == lo && seen_hi == hi {
+        let end = k + (verdict >> 2) as usize;
+        return match verdict & 3 {
+            1 => Start::Plain(end),
+            2 => Start::Code(end),
+            _ => Start::Open,
+        };
+    }
+    let (start, j) = classify_word(b, k, cache);
+    if j - k <= WINDOW_WORD {
+        let verdict = match start {
+            Start::Plain(end) => 1 | ((end - k) as u32) << 2,
+            Start::Code(end) => 2 | ((end - k) as u32) << 2,
+            Start::Open => 3,
+        };
+        slot.set((lo, hi, verdict));
+    }
+    start
+}
+
+/// The longest word whose verdict [`classify_start`] keeps: its checks read at most four
+/// bytes past the letters (`n't` and the byte after), all inside the sixteen-byte window.
+const WINDOW_WORD: usize = 10;
+
+/// [`classify_start`] without the window cache; also returns where the word's letters
+/// end.
+#[inline(always)]
+fn classify_word(b: &[u8], k: usize, cache: &WordCache) -> (Start, usize) {
     if !b[k].is_ascii_uppercase() {
-        return Start::Open;
+        return (Start::Open, k);
     }
     let j = lower_run_end(b, k + 1);
+    (classify_letters(b, k, j, cache), j)
+}
+
+/// [`classify_word`] once the letters `k..j` are known.
+#[inline(always)]
+fn classify_letters(b: &[u8], k: usize, j: usize, cache: &WordCache) -> Start {
     match b.get(j) {
         // Glued to a digit, `_` or `@` on its right: never read as a word.
         Some(c) if c.is_ascii_digit() || matches!(c, b'_' | b'@') => return Start::Code(k + 1),
@@ -166,7 +215,7 @@ pub(crate) fn classify_start(b: &[u8], k: usize, cache: &WordCache) -> Start {
     // comes from the cache, without the hash and the probe.
     let short = j - k <= 8;
     let key = load8(b, k) & (u64::MAX >> (64 - 8 * (j - k).min(8)));
-    let slot = &cache.0[(key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize];
+    let slot = &cache.words[(key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize];
     if short {
         let seen = slot.get();
         if seen & !PLAIN_BIT == key {
@@ -196,15 +245,23 @@ pub(crate) fn classify_start(b: &[u8], k: usize, cache: &WordCache) -> Start {
 /// Set in a [`WordCache`] entry whose word is plain.
 const PLAIN_BIT: u64 = 1 << 63;
 
-/// The verdicts of [`classify_start`]'s lexicon step on recent words of up to eight
-/// letters: the word's bytes (zero-padded; ASCII, so bit 63 is free) with [`PLAIN_BIT`]
-/// when it is plain. Direct-mapped, 2 KiB. A verdict depends on the word alone, so one
-/// cache per thread serves every text.
-pub(crate) struct WordCache([Cell<u64>; 256]);
+/// Verdicts of [`classify_start`], direct-mapped, per thread (a verdict depends on the
+/// bytes alone, so one cache serves every text).
+pub(crate) struct WordCache {
+    /// By the sixteen bytes from the one before the capital: the verdict's kind in the
+    /// low two bits (1 plain, 2 code, 3 open; 0 empty) and its end, from `k`, above.
+    windows: [Cell<(u64, u64, u32)>; 256],
+    /// The lexicon step on words of up to eight letters: the word's bytes (zero-padded;
+    /// ASCII, so bit 63 is free) with [`PLAIN_BIT`] when it is plain.
+    words: [Cell<u64>; 256],
+}
 
 impl WordCache {
     const fn new() -> Self {
-        WordCache([const { Cell::new(0) }; 256])
+        WordCache {
+            windows: [const { Cell::new((0, 0, 0)) }; 256],
+            words: [const { Cell::new(0) }; 256],
+        }
     }
 }
 
@@ -283,20 +340,35 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn a_cached_verdict_is_the_fresh_one() {
-        let words = [
-            "Error", "Cannot", "Donna", "Dear", "Module", "Jordan", "Result", "Zyxw",
-        ];
-        let cache = WordCache::new();
-        let fresh: Vec<Start> = words
-            .iter()
-            .map(|w| start(&format!("{w} x"), w, &WordCache::new()))
-            .collect();
-        for _ in 0..2 {
-            for (w, want) in words.iter().zip(&fresh) {
-                assert_eq!(start(&format!("{w} x"), w, &cache), *want, "{w}");
-            }
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Every verdict from a warm cache (shared by all cases, so that windows and words
+        /// from earlier texts are in it) is the one a fresh cache gives.
+        #[test]
+        fn a_cached_verdict_is_the_fresh_one(words in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "Error", "Error:", "Cannot", "Donna", "Dear", "Module", "Module.", "Jordan",
+                "Can't", "Chart.tsx", "Os {", "TypeError", "McNeill", "E0308", "/Users",
+                "O'Brien", "Jean-Luc", "Zyxwvu", "Cannotbeatthislongword", "x", "(", "\"",
+                "'", ":", "_", "-", "\n", "2",
+            ]),
+            0..30,
+        ), glue in proptest::sample::select(vec![" ", "", ": "])) {
+            let text = words.join(glue);
+            let b = text.as_bytes();
+            WARM.with(|warm| {
+                for k in (0..b.len()).filter(|&k| b[k].is_ascii_uppercase()) {
+                    let fresh = classify_start(b, k, &WordCache::new());
+                    proptest::prop_assert_eq!(classify_start(b, k, warm), fresh, "{:?} at {}", text, k);
+                    proptest::prop_assert_eq!(classify_start(b, k, warm), fresh, "{:?} at {}", text, k);
+                }
+                Ok(())
+            })?;
         }
+    }
+
+    thread_local! {
+        static WARM: WordCache = const { WordCache::new() };
     }
 }
