@@ -32,7 +32,9 @@ struct CustomRule {
 struct Inner {
     actions: HashMap<Kind, Redaction>,
     default_action: Redaction,
-    disabled: HashSet<Kind>,
+    /// Disabled kinds that a detector still reports and `find_cands` must drop (a
+    /// disabled person name is never looked for): a few at most, scanned in order.
+    disabled: Vec<Kind>,
     custom: Vec<CustomRule>,
     names: Option<Arc<dyn NameDetector>>,
     /// `names` is the built-in [`PersonNames`](crate::PersonNames), which can reuse the
@@ -449,6 +451,11 @@ impl ScrubberBuilder {
         let names = self
             .names
             .filter(|_| !disabled.contains(&Kind::PERSON_NAME));
+        let mut disabled: Vec<Kind> = disabled
+            .into_iter()
+            .filter(|k| *k != Kind::PERSON_NAME)
+            .collect();
+        disabled.sort();
         Ok(Scrubber {
             inner: Arc::new(Inner {
                 actions,

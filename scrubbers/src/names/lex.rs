@@ -180,6 +180,10 @@ fn classify_letters(b: &[u8], k: usize, j: usize, cache: &WordCache) -> Start {
         Some(b'\'') if is_contraction(&b[j + 1..]) => return Start::Code(j),
         // `Os { code: 2 }`, `Custom { kind: Other }`: a struct in debug output.
         Some(b' ') if b.get(j + 1) == Some(&b'{') => return Start::Code(j),
+        // `C:\Users`, `D:/data`: a drive letter.
+        Some(b':') if j == k + 1 && matches!(b.get(j + 1), Some(b'\\' | b'/')) => {
+            return Start::Code(j)
+        }
         _ => {}
     }
     // `/Users`, `$Home`, `a_Name`: inside a path or an identifier, no word starts here
@@ -312,6 +316,8 @@ mod tests {
             ("a_Name here", "Name"),
             ("error[E0308]: mismatched", "E"),
             ("thrown TypeError here", "Type"),
+            ("at C:\\Users\\x", "C"),
+            ("at D:/data", "D"),
         ] {
             assert!(
                 matches!(start(text, word, &cache), Start::Code(_)),
