@@ -26,10 +26,10 @@ const MAX_NAME: usize = 5;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PersonNames;
 
-/// The weight of the longest phrase in `index` that `words` (nearest the name first)
-/// match, every word usable as a cue.
-fn cue_weight(index: &cues::Map<Vec<cues::Phrase>>, words: &[CueWord]) -> i32 {
-    let Some(rows) = words.first().and_then(|w| index.get(w.as_str())) else {
+/// The weight of the longest phrase among `rows` (a cue table's rows for the first of
+/// `words`) that `words` (nearest the name first) match, every word usable as a cue.
+fn cue_weight(rows: Option<&Vec<cues::Phrase>>, words: &[CueWord]) -> i32 {
+    let Some(rows) = rows else {
         return 0;
     };
     let mut best = (0, 0);
@@ -68,13 +68,12 @@ impl Scan<'_> {
         // The nearest word first: most capitalised words follow no cue word at all.
         let mut mid = words_before(self.text, start, 1, &mut self.before);
         let index = &cues::index().before;
-        match self.before.first().and_then(|w| index.get(w.as_str())) {
-            Some(rows) if rows.iter().any(|r| r.words.len() > 1) => {
-                mid = words_before(self.text, start, 3, &mut self.before);
-            }
-            _ => {}
+        let rows = self.before.first().and_then(|w| index.get(w.as_str()));
+        if rows.is_some_and(|rows| rows.iter().any(|r| r.words.len() > 1)) {
+            mid = words_before(self.text, start, 3, &mut self.before);
         }
-        if let Some(end) = self.last_name_end.filter(|&e| e <= start) {
+        // The joins below are six bytes at most.
+        if let Some(end) = self.last_name_end.filter(|&e| e <= start && start - e <= 6) {
             if matches!(
                 &self.text[end..start],
                 " and "
@@ -95,17 +94,18 @@ impl Scan<'_> {
                 return (STRONG, mid);
             }
         }
-        (cue_weight(index, &self.before), mid)
+        (cue_weight(rows, &self.before), mid)
     }
 
     /// Evidence from what follows the name ending at `w`.
     fn after(&mut self, w: &Word) -> i32 {
         let mut points = if w.possessive { WEAK } else { 0 };
         let first = words_after(self.text, w.full_end, 1, &mut self.after);
+        let index = &cues::index().after;
+        let rows = self.after.first().and_then(|w| index.get(w.as_str()));
         // Read on only after a word that can start a cue or a verb (`said she…`).
         if let Some(next) = self.after.first() {
-            let word = next.as_str();
-            if cues::index().after.contains_key(word) || word.ends_with(['s', 'd']) {
+            if rows.is_some() || next.as_str().ends_with(['s', 'd']) {
                 words_after(self.text, w.full_end, 6, &mut self.after);
             }
         }
@@ -126,7 +126,7 @@ impl Scan<'_> {
                 }
             }
             _ => {
-                points += cue_weight(&cues::index().after, &self.after);
+                points += cue_weight(rows, &self.after);
                 // `Jordan said she…`, `Achieng wants to know why she…`: a verb, then a
                 // personal pronoun within a few words.
                 let pronoun = |w: &&CueWord| {
