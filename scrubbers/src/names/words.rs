@@ -353,10 +353,20 @@ pub(crate) fn words_after(
     let mut j = 0;
     for _ in 0..max {
         let w: &str = &trimmed[j..];
-        let len = w
-            .char_indices()
-            .find(|&(_, c)| !(c.is_alphabetic() || is_apostrophe(c)))
-            .map_or(w.len(), |(k, _)| k);
+        // ASCII letters first (most words); a non-ASCII byte reads on by `char`.
+        let ascii = w
+            .bytes()
+            .position(|c| !(c.is_ascii_alphabetic() || c == b'\''))
+            .unwrap_or(w.len());
+        let len = if w.as_bytes().get(ascii).is_some_and(|&c| c >= 0x80) {
+            ascii
+                + w[ascii..]
+                    .char_indices()
+                    .find(|&(_, c)| !(c.is_alphabetic() || is_apostrophe(c)))
+                    .map_or(w.len() - ascii, |(k, _)| k)
+        } else {
+            ascii
+        };
         if len == 0 {
             break;
         }
