@@ -107,6 +107,11 @@ pub(crate) enum Start {
 /// bytes, and logs, which repeat their lines, mostly hit it.
 #[inline(always)]
 pub(crate) fn classify_start(b: &[u8], k: usize, cache: &WordCache) -> Start {
+    // Inside a path or an identifier (`/Users`, `sk_live_V…`): decided at once without
+    // the lexicon, and such windows, mostly unique, stay out of the cache.
+    if k > 0 && is_code_before(b[k - 1]) {
+        return classify_word(b, k, cache).0;
+    }
     let (Some(&[p0, p1, p2, p3, p4, p5, p6, p7]), Some(&[q0, q1, q2, q3, q4, q5, q6, q7])) = (
         k.checked_sub(1).and_then(|p| b.get(p..p + 8)),
         b.get(k + 7..k + 15),
@@ -186,14 +191,7 @@ fn classify_letters(b: &[u8], k: usize, j: usize, cache: &WordCache) -> Start {
         }
         _ => {}
     }
-    // `/Users`, `$Home`, `a_Name`: inside a path or an identifier, no word starts here
-    // (as `at_word_start` says).
-    if k > 0
-        && matches!(
-            b[k - 1],
-            b'_' | b'/' | b'\\' | b'@' | b'#' | b'$' | b'%' | b'&' | b'+' | b'~' | b'^' | b'|'
-        )
-    {
+    if k > 0 && is_code_before(b[k - 1]) {
         return Start::Code(j);
     }
     if k > 0
@@ -276,6 +274,16 @@ thread_local! {
 /// Runs `f` with this thread's [`WordCache`].
 pub(crate) fn with_word_cache<R>(f: impl FnOnce(&WordCache) -> R) -> R {
     WORD_CACHE.with(f)
+}
+
+/// `/Users`, `$Home`, `a_Name`: after these bytes a capital is inside a path or an
+/// identifier, and no word starts there (as `at_word_start` says).
+#[inline(always)]
+fn is_code_before(c: u8) -> bool {
+    matches!(
+        c,
+        b'_' | b'/' | b'\\' | b'@' | b'#' | b'$' | b'%' | b'&' | b'+' | b'~' | b'^' | b'|'
+    )
 }
 
 /// Whether `rest` (what follows an apostrophe) is the tail of a contraction: `t`, `re`,
