@@ -120,8 +120,7 @@ pub(crate) fn classify_start(b: &[u8], k: usize, cache: &WordCache) -> Start {
     };
     let lo = u64::from_le_bytes([p0, p1, p2, p3, p4, p5, p6, p7]);
     let hi = u64::from_le_bytes([q0, q1, q2, q3, q4, q5, q6, q7]);
-    let slot = &cache.windows
-        [((lo ^ hi.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize];
+    let slot = &cache.windows[slot_of(lo ^ hi.rotate_left(29))];
     let (seen_lo, seen_hi, verdict) = slot.get();
     if verdict != 0 && seen_lo == lo && seen_hi == hi {
         let end = k + (verdict >> 2) as usize;
@@ -217,7 +216,7 @@ fn classify_letters(b: &[u8], k: usize, j: usize, cache: &WordCache) -> Start {
     // comes from the cache, without the hash and the probe.
     let short = j - k <= 8;
     let key = load8(b, k) & (u64::MAX >> (64 - 8 * (j - k).min(8)));
-    let slot = &cache.words[(key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize];
+    let slot = &cache.words[slot_of(key)];
     if short {
         let seen = slot.get();
         if seen & !PLAIN_BIT == key {
@@ -242,6 +241,12 @@ fn classify_letters(b: &[u8], k: usize, j: usize, cache: &WordCache) -> Start {
     } else {
         Start::Open
     }
+}
+
+/// The [`WordCache`] slot of a key: the top byte of a Fibonacci-hashing multiply.
+#[inline(always)]
+fn slot_of(key: u64) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
 }
 
 /// Set in a [`WordCache`] entry whose word is plain.

@@ -54,46 +54,17 @@ pub(crate) fn find_with_classes(
     detector::find_from_with(
         text,
         ClassBits {
-            text,
-            summary: starts_in,
-            blocks,
-            bits: |b: &crate::detectors::classes::Block| b.name_start,
-        },
-        AccountJoints {
             text_len: text.len(),
-            classes,
+            summary: starts_in,
+            bits: |w: usize| blocks[w].name_start,
+        },
+        ClassBits {
+            text_len: text.len(),
             summary: joints_in,
+            bits: |w: usize| account_joints(classes, w),
         },
         out,
     );
-}
-
-/// The joints of the byte classes that may join a `first.last` account.
-struct AccountJoints<'a, 't> {
-    text_len: usize,
-    classes: &'a crate::detectors::ByteClasses<'t>,
-    summary: &'a [u64],
-}
-
-impl detector::Positions for AccountJoints<'_, '_> {
-    fn each(self, mut each: impl FnMut(usize) -> usize) {
-        let mut resume = 0;
-        for (s, &word) in self.summary.iter().enumerate() {
-            let mut word = word;
-            while word != 0 {
-                let w = s * 64 + word.trailing_zeros() as usize;
-                word &= word - 1;
-                let mut bits = account_joints(self.classes, w);
-                while bits != 0 {
-                    let k = w * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    if k >= resume && k < self.text_len {
-                        resume = each(k).max(k + 1);
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// The joints of block `w` that may join an account (`first.last`), read from the block's
@@ -153,16 +124,15 @@ static ACCOUNT_BYTES: [u8; 256] = {
     t
 };
 
-/// The set bits of one class of the scrubber's byte classes, in order, through a summary
-/// bit per block.
+/// Set bits of the scrubber's byte classes, in order: `bits` gives block `w`'s, read only
+/// for the blocks whose bit in `summary` is set.
 struct ClassBits<'a, F> {
-    text: &'a str,
+    text_len: usize,
     summary: &'a [u64],
-    blocks: &'a [crate::detectors::classes::Block],
     bits: F,
 }
 
-impl<F: Fn(&crate::detectors::classes::Block) -> u64> detector::Positions for ClassBits<'_, F> {
+impl<F: Fn(usize) -> u64> detector::Positions for ClassBits<'_, F> {
     fn each(self, mut each: impl FnMut(usize) -> usize) {
         let mut resume = 0;
         for (s, &word) in self.summary.iter().enumerate() {
@@ -170,11 +140,11 @@ impl<F: Fn(&crate::detectors::classes::Block) -> u64> detector::Positions for Cl
             while word != 0 {
                 let w = s * 64 + word.trailing_zeros() as usize;
                 word &= word - 1;
-                let mut bits = (self.bits)(&self.blocks[w]);
+                let mut bits = (self.bits)(w);
                 while bits != 0 {
                     let k = w * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
-                    if k >= resume && k < self.text.len() {
+                    if k >= resume && k < self.text_len {
                         resume = each(k).max(k + 1);
                     }
                 }
