@@ -17,7 +17,7 @@ pub(crate) mod tokens;
 
 use crate::kind::{Kind, KindDef};
 
-pub(crate) use tokens::{token_table, TokenRow, TokenTable};
+pub(crate) use tokens::{token_table, ContextRows, TokenRow, TokenTable};
 
 macro_rules! kinds {
     ($( $(#[doc = $doc:expr])* $konst:ident = $name:literal, $placeholder:literal; )*) => {

@@ -32,7 +32,7 @@ mod table;
 
 pub(crate) use check::Check;
 pub(crate) use row::TokenRow;
-pub(crate) use table::TokenTable;
+pub(crate) use table::{ContextRows, TokenTable};
 
 /// The row files, by vendor group.
 const ROW_FILES: &[(&str, &str)] = &[

@@ -401,66 +401,88 @@ fn product_context(b: &[u8], start: usize) -> bool {
 fn phone_context(b: &[u8], start: usize) -> bool {
     let from = start.saturating_sub(40);
     let ctx = &b[from..start];
-    const WORDS: &[&[u8]] = &[
-        b"phone",
-        b"tel",
-        b"call",
-        b"mobile",
-        b"sms",
-        b"send to",
-        b"text ",
-        b"whatsapp",
-        b"fax",
-        b"cell",
-        b"dial",
-        b"contact",
-        b"twilio",
-        b"number",
-        b"mob",
-        b"handy",
-        b"natel",
-        b"durchwahl",
-        b"telefon",
-        b"numero",
-        b"n\xc3\xbamero",
-        b"mobil",
-        b"celular",
-        b"cellulare",
-        b"telefone",
-        b"t\xc3\xa9l\xc3\xa9phone",
-        b"tel\xc3\xa9fono",
-        b"r\xc3\xbcckruf",
-        b"wa.me/",
-        "电话".as_bytes(),
-        "電話".as_bytes(),
-        "联系".as_bytes(),
-        "телефон".as_bytes(),
-        "номер".as_bytes(),
-        "नंबर".as_bytes(),
-        "फ़ोन".as_bytes(),
-    ];
     // Whole words only: `callback`, `telemetry`, `cancelled` and `dialog` are no cues.
     // The longer words may start a longer one (`phone_number`, `mobiles`).
-    // One pass over the window's word starts, comparing only words that begin there.
+    // One pass over the window's word starts, comparing only the words whose first byte
+    // (any case) is there.
     // A placeholder (`[PHONE]`, `[HASH:phone:…]`) is no cue: the number it replaced is gone.
     (0..ctx.len()).any(|p| {
-        if p > 0 && (ctx[p - 1].is_ascii_alphabetic() || ctx[p - 1] == b'[') {
+        let mut words = PHONE_FIRST[usize::from(ctx[p])];
+        if words == 0 || (p > 0 && (ctx[p - 1].is_ascii_alphabetic() || ctx[p - 1] == b'[')) {
             return false;
         }
-        if ctx[..p].ends_with(b"[HASH:") {
-            return false;
-        }
-        let first = ctx[p] | 0x20;
-        WORDS.iter().any(|w| {
-            (w[0] | 0x20) == first
-                && ctx.len() - p >= w.len()
+        while words != 0 {
+            let w = PHONE_WORDS[words.trailing_zeros() as usize];
+            words &= words - 1;
+            let hit = ctx.len() - p >= w.len()
                 && ctx[p..p + w.len()].eq_ignore_ascii_case(w)
                 && (w.len() >= 5
                     || !ctx
                         .get(p + w.len())
                         .copied()
                         .unwrap_or(b' ')
-                        .is_ascii_alphabetic())
-        })
+                        .is_ascii_alphabetic());
+            if hit {
+                return !ctx[..p].ends_with(b"[HASH:");
+            }
+        }
+        false
     })
 }
+
+/// Words that make a bare digit run a phone number (see [`phone_context`]).
+const PHONE_WORDS: &[&[u8]] = &[
+    b"phone",
+    b"tel",
+    b"call",
+    b"mobile",
+    b"sms",
+    b"send to",
+    b"text ",
+    b"whatsapp",
+    b"fax",
+    b"cell",
+    b"dial",
+    b"contact",
+    b"twilio",
+    b"number",
+    b"mob",
+    b"handy",
+    b"natel",
+    b"durchwahl",
+    b"telefon",
+    b"numero",
+    b"n\xc3\xbamero",
+    b"mobil",
+    b"celular",
+    b"cellulare",
+    b"telefone",
+    b"t\xc3\xa9l\xc3\xa9phone",
+    b"tel\xc3\xa9fono",
+    b"r\xc3\xbcckruf",
+    b"wa.me/",
+    "电话".as_bytes(),
+    "電話".as_bytes(),
+    "联系".as_bytes(),
+    "телефон".as_bytes(),
+    "номер".as_bytes(),
+    "नंबर".as_bytes(),
+    "फ़ोन".as_bytes(),
+];
+
+/// For each byte, the [`PHONE_WORDS`] whose first byte it is (ASCII case folded), as bits.
+static PHONE_FIRST: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut c = 0;
+    while c < 256 {
+        let mut k = 0;
+        while k < PHONE_WORDS.len() {
+            if PHONE_WORDS[k][0] | 0x20 == (c as u8) | 0x20 {
+                t[c] |= 1 << k;
+            }
+            k += 1;
+        }
+        c += 1;
+    }
+    t
+};

@@ -1245,8 +1245,18 @@ fn value_span(
     } else {
         let vs = j;
         let mut k = vs;
+        // Most bytes stop nothing: one lookup skips them.
+        let stops = if site.connection_string {
+            &CONNECTION_STOPS
+        } else {
+            &VALUE_STOPS
+        };
         while k < b.len() {
             let c = b[k];
+            if !stops[usize::from(c)] {
+                k += 1;
+                continue;
+            }
             let stop = if site.connection_string {
                 matches!(c, b';' | b'"' | b'\'' | b'\n' | b'\r')
             } else {
@@ -1301,6 +1311,34 @@ fn value_span(
     };
     (vs < ve && text.is_char_boundary(vs) && text.is_char_boundary(ve)).then_some((vs, ve, site))
 }
+
+/// Bytes at which [`value_span`] must look closer in a bare value: a superset of those
+/// that end it (`&` and `\\` end it only in some places).
+static VALUE_STOPS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b'"' | b'\'' | b'`' | b',' | b';' | b'<' | b'>' | b'|' | b'&' | b'\\'
+            );
+        c += 1;
+    }
+    t
+};
+
+/// [`VALUE_STOPS`] in a connection-string field.
+static CONNECTION_STOPS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = matches!(c as u8, b';' | b'"' | b'\'' | b'\n' | b'\r' | b'\\');
+        c += 1;
+    }
+    t
+};
 
 /// The next string literal argument after a literal that closes at `close` (`"a", "b"`):
 /// its content's span, if a `,` and a quoted literal follow on the same line.

@@ -130,8 +130,14 @@ const PLAIN_KEYS: &[&[u8]] = &[
 ];
 
 /// Classifies a key name (`DB_PASSWORD`, `x-api-key`, `AWS_SECRET_ACCESS_KEY`) as holding
-/// a secret of some kind, or `None` for ordinary keys and metadata about secrets.
+/// a secret of some kind, or `None` for ordinary keys and metadata about secrets. Decided
+/// once per name per thread (see [`key_facts`](super::key_cache::key_facts)).
 pub(crate) fn classify_key(ident: &str) -> Option<KeyClass> {
+    super::key_cache::key_facts(ident, |facts| facts.class.clone())
+}
+
+/// [`classify_key`], decided afresh.
+pub(crate) fn classify_key_fresh(ident: &str) -> Option<KeyClass> {
     if ident.len() > 64 {
         return None;
     }

@@ -28,6 +28,7 @@ pub(crate) mod home;
 pub(crate) mod iban;
 pub(crate) mod ip;
 pub(crate) mod jwt;
+pub(crate) mod key_cache;
 pub(crate) mod key_value;
 pub(crate) mod keys;
 pub(crate) mod long_token;

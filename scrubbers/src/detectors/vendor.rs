@@ -137,37 +137,96 @@ pub(crate) fn is_placeholder_body(body: &[u8]) -> bool {
     if body.len() > 96 {
         return is_placeholder_body(&body[..64]) || is_placeholder_body(&body[body.len() - 32..]);
     }
-    for (i, &c) in body.iter().enumerate() {
-        let mark = MARK_START[usize::from(c)];
-        if mark == 0 {
-            continue;
-        }
-        let hit = match mark {
-            // `<your-key>`, `***` (a password may hold a lone `<` or `*`).
-            MARK_LT => body[i..].contains(&b'>'),
-            MARK_STAR => body[i..].starts_with(b"***"),
-            MARK_DOLLAR => body.get(i + 1) == Some(&b'{'),
-            MARK_DOT => body[i..].starts_with(b"..."),
-            MARK_ELLIPSIS => body[i..].starts_with("…".as_bytes()),
-            word => {
-                let w = PLACEHOLDER_WORDS[usize::from(word - MARK_WORD)];
-                // The second letter first: it rules out nearly every position.
-                body.get(i + 1).is_some_and(|&n| n | 0x20 == w[1])
-                    && body.len() - i >= w.len()
-                    && body[i..i + w.len()].eq_ignore_ascii_case(w)
-                    // `XXX` turns up in random upper-case keys; a mask is longer, and one
-                    // case (`xXX` is random).
-                    && !(c == b'X' && body.get(i + 3) != Some(&b'X'))
-                    && (c | 0x20 != b'x' || x_mask(body, i))
-                    // People write `your`, `YOUR` or `Your`; `YouR` is random.
-                    && one_case_word(&body[i..i + w.len()])
-            }
-        };
-        if hit {
+    // Only positions where a mark can start are judged; in a random body there are few.
+    let mut marks = mark_positions(body);
+    while marks != 0 {
+        let i = marks.trailing_zeros() as usize;
+        marks &= marks - 1;
+        if mark_at(body, i) {
             return true;
         }
     }
     false
+}
+
+/// Does the placeholder mark starting at byte `i` of `body` (whose [`MARK_START`] is not
+/// 0) hold?
+fn mark_at(body: &[u8], i: usize) -> bool {
+    let c = body[i];
+    match MARK_START[usize::from(c)] {
+        0 => false,
+        // `<your-key>`, `***` (a password may hold a lone `<` or `*`).
+        MARK_LT => body[i..].contains(&b'>'),
+        MARK_STAR => body[i..].starts_with(b"***"),
+        MARK_DOLLAR => body.get(i + 1) == Some(&b'{'),
+        MARK_DOT => body[i..].starts_with(b"..."),
+        MARK_ELLIPSIS => body[i..].starts_with("…".as_bytes()),
+        word => {
+            let w = PLACEHOLDER_WORDS[usize::from(word - MARK_WORD)];
+            body.get(i + 1).is_some_and(|&n| n | 0x20 == w[1])
+                && body.len() - i >= w.len()
+                && body[i..i + w.len()].eq_ignore_ascii_case(w)
+                // `XXX` turns up in random upper-case keys; a mask is longer, and one
+                // case (`xXX` is random).
+                && !(c == b'X' && body.get(i + 3) != Some(&b'X'))
+                && (c | 0x20 != b'x' || x_mask(body, i))
+                // People write `your`, `YOUR` or `Your`; `YouR` is random.
+                && one_case_word(&body[i..i + w.len()])
+        }
+    }
+}
+
+/// The positions (bits) of `body` (at most 96 bytes) where [`mark_at`] can hold: a mark
+/// byte, or a placeholder word's first two letters in any case. A superset, so
+/// [`mark_at`] decides.
+fn mark_positions(body: &[u8]) -> u128 {
+    debug_assert!(body.len() <= 96);
+    #[cfg(target_arch = "x86_64")]
+    {
+        use super::classes::sse2::{eq, mask};
+        use safe_arch::{load_unaligned_m128i, set_splat_i8_m128i};
+        // Zero-padded: a zero byte starts no mark and seconds no word.
+        let mut buf = [0u8; 128];
+        buf[..body.len()].copy_from_slice(body);
+        let fold = set_splat_i8_m128i(0x20);
+        let mut bits = 0u128;
+        let mut j = 0;
+        while j < body.len() {
+            let lane = |k: usize| load_unaligned_m128i(buf[k..k + 16].try_into().expect("16"));
+            let (v, next) = (lane(j), lane(j + 1));
+            let (fv, fnext) = (v | fold, next | fold);
+            let mut m = eq(v, b'<') | eq(v, b'*') | eq(v, b'$') | eq(v, b'.') | eq(v, 0xE2);
+            for w in PLACEHOLDER_WORDS {
+                m = m | (eq(fv, w[0]) & eq(fnext, w[1]));
+            }
+            bits |= u128::from(mask(m)) << j;
+            j += 16;
+        }
+        bits & ((1u128 << body.len()) - 1)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        mark_positions_bytewise(body)
+    }
+}
+
+/// [`mark_positions`] one byte at a time (the reference the SIMD version is tested
+/// against, and its fallback).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn mark_positions_bytewise(body: &[u8]) -> u128 {
+    let mut bits = 0u128;
+    for (i, &c) in body.iter().enumerate() {
+        let hit = match MARK_START[usize::from(c)] {
+            0 => false,
+            word if word >= MARK_WORD => {
+                let w = PLACEHOLDER_WORDS[usize::from(word - MARK_WORD)];
+                body.get(i + 1).is_some_and(|&n| n | 0x20 == w[1])
+            }
+            _ => true,
+        };
+        bits |= u128::from(hit) << i;
+    }
+    bits
 }
 
 /// Is the run of `x` or `X` at `i` a mask: one case, and four or more long or a word of
@@ -244,6 +303,30 @@ mod tests {
         }
         for p in [&b"R2d9xQ7mKp4LwZ8vN3bT6yH1cF5gJ0sA"[..], b"a1b2c3d4e5f6"] {
             assert!(!is_placeholder_body(p), "{}", String::from_utf8_lossy(p));
+        }
+    }
+
+    /// The SIMD prefilter finds every position the byte loop does, on bodies of every
+    /// length up to 96 built from mark bytes, word letters in both cases and others.
+    #[test]
+    fn mark_positions_match_the_byte_loop() {
+        let alphabet = "<>*${}.…xXeEyYpPrRdDsSoOaAlLuUmMq09_-";
+        let chars: Vec<char> = alphabet.chars().collect();
+        let mut next = crate::detectors::test_rng(0x2545_F491_4F6C_DD1D);
+        for _ in 0..20_000 {
+            let len = next(97);
+            let mut body = String::new();
+            while body.len() < len {
+                body.push(chars[next(chars.len())]);
+            }
+            let mut body = body.into_bytes();
+            body.truncate(len);
+            assert_eq!(
+                mark_positions(&body),
+                mark_positions_bytewise(&body),
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
         }
     }
 }

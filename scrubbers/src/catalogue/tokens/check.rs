@@ -22,9 +22,7 @@ impl Check {
     /// Does `token` (its body from `body_from`, after the prefix) pass?
     pub(crate) fn passes(self, token: &[u8], body_from: usize) -> bool {
         let body = &token[body_from..];
-        let digit = body.iter().any(u8::is_ascii_digit);
-        let upper = body.iter().any(u8::is_ascii_uppercase);
-        let lower = body.iter().any(u8::is_ascii_lowercase);
+        let (digit, upper, lower) = cases(body);
         match self {
             Check::None => true,
             Check::Mixed => u8::from(digit) + u8::from(upper) + u8::from(lower) >= 2,
@@ -33,6 +31,40 @@ impl Check {
             Check::DiscordId => discord_id_ok(token),
         }
     }
+}
+
+/// Whether `body` holds a digit, an uppercase letter and a lowercase letter: one pass
+/// with a table, not three.
+fn cases(body: &[u8]) -> (bool, bool, bool) {
+    const DIGIT: u8 = 1;
+    const UPPER: u8 = 2;
+    const LOWER: u8 = 4;
+    static CASE: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = if b.is_ascii_digit() {
+                DIGIT
+            } else if b.is_ascii_uppercase() {
+                UPPER
+            } else if b.is_ascii_lowercase() {
+                LOWER
+            } else {
+                0
+            };
+            c += 1;
+        }
+        t
+    };
+    let mut seen = 0u8;
+    for &c in body {
+        seen |= CASE[usize::from(c)];
+        if seen == DIGIT | UPPER | LOWER {
+            break;
+        }
+    }
+    (seen & DIGIT != 0, seen & UPPER != 0, seen & LOWER != 0)
 }
 
 /// Is the part of `token` before its first `.` the unpadded base64url of 17–20 digits?

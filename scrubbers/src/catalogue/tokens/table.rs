@@ -160,20 +160,32 @@ impl TokenTable {
 
     /// The row of a context-keyed format that `value` is, behind key `ident`.
     pub(crate) fn context_row(&self, ident: &str, value: &str) -> Option<&TokenRow> {
+        let rows = crate::detectors::key_cache::key_facts(ident, |facts| facts.ctx);
+        rows.rows()
+            .iter()
+            .map(|&r| &self.rows[usize::from(r)])
+            .find(|row| {
+                row.body_len(value.as_bytes()) == Some(value.len())
+                    && row.check.passes(value.as_bytes(), 0)
+                    && !crate::detectors::vendor::is_placeholder_body(value.as_bytes())
+            })
+    }
+
+    /// The context-keyed rows whose keyword key `ident` holds (any case), in catalogue
+    /// order.
+    pub(crate) fn context_rows(&self, ident: &str) -> ContextRows {
         // Keys are short: lowercase on the stack, and look for keywords only where one
         // can start.
         let ident = ident.as_bytes();
+        let mut found = ContextRows::default();
         if ident.len() > 64 {
-            return None;
+            return found;
         }
         let mut buf = [0u8; 64];
         let lower = &mut buf[..ident.len()];
         lower.copy_from_slice(ident);
         lower.make_ascii_lowercase();
         let lower = &*lower;
-        // Rows whose keyword the key holds, in catalogue order.
-        let mut rows: [usize; 8] = [usize::MAX; 8];
-        let mut n = 0;
         for p in 0..lower.len() {
             let second = lower.get(p + 1).copied().unwrap_or(0);
             if self.ctx_pairs[usize::from(lower[p])][usize::from(second >> 6)] >> (second & 63) & 1
@@ -182,17 +194,36 @@ impl TokenTable {
                 continue;
             }
             for &(keyword, r) in &self.ctx_keywords[usize::from(lower[p])] {
-                if n < rows.len() && lower[p..].starts_with(keyword) && !rows[..n].contains(&r) {
-                    rows[n] = r;
-                    n += 1;
+                if lower[p..].starts_with(keyword) {
+                    found.add(r as u16);
                 }
             }
         }
-        rows[..n].sort_unstable();
-        rows[..n].iter().map(|&r| &self.rows[r]).find(|row| {
-            row.body_len(value.as_bytes()) == Some(value.len())
-                && row.check.passes(value.as_bytes(), 0)
-                && !crate::detectors::vendor::is_placeholder_body(value.as_bytes())
-        })
+        found.rows[..usize::from(found.n)].sort_unstable();
+        found
+    }
+}
+
+/// The context-keyed rows a key name points at (see [`TokenTable::context_rows`]): a few
+/// at most.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ContextRows {
+    rows: [u16; 8],
+    n: u8,
+}
+
+impl ContextRows {
+    /// Adds row `r` once (past eight rows, the rest are dropped).
+    fn add(&mut self, r: u16) {
+        let n = usize::from(self.n);
+        if n < self.rows.len() && !self.rows[..n].contains(&r) {
+            self.rows[n] = r;
+            self.n += 1;
+        }
+    }
+
+    /// The rows, in catalogue order.
+    pub(crate) fn rows(&self) -> &[u16] {
+        &self.rows[..usize::from(self.n)]
     }
 }
