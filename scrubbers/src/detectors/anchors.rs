@@ -49,41 +49,25 @@ enum Anchor {
 // other anchor, and anchors inside a span claimed by an earlier structured detector are
 // skipped.
 
-const ALNUM: u8 = 1;
-/// First byte of a word-start anchor (see [`word_anchor`]).
-const WORD_ANCHOR: u8 = 2;
-/// A byte that can start or trigger an anchor wherever it is.
-const TRIGGER: u8 = 4;
+/// Can [`word_anchor`] start with byte `c`?
+#[inline]
+fn starts_word_anchor(c: u8) -> bool {
+    matches!(c, b'e' | b'E' | b'b' | b'B' | b'i' | b'I' | b'p' | b'P')
+}
 
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let c = i as u8;
-        if c.is_ascii_alphanumeric() {
-            t[i] = ALNUM;
-        }
-        if matches!(c, b'e' | b'E' | b'b' | b'B' | b'i' | b'I' | b'p' | b'P') {
-            t[i] |= WORD_ANCHOR;
-        }
-        if matches!(
-            c,
-            b'@' | b':'
-                | b'='
-                | b'-'
-                | b'/'
-                | b'\\'
-                | b'['
-                | b','
-                | b'>'
-                | b'|'
-                | b'('
-                | b'~'
-                | b'$'
-        ) {
-            t[i] = TRIGGER;
-        }
-        i += 1;
+/// The first two bytes (as bits by their little-endian `u16`) that [`word_anchor`] can
+/// match at: `ey`, `be`, `id`, `EN` and `pa` in the cases it accepts.
+static WORD_PAIRS: [u64; 1024] = {
+    let mut t = [0u64; 1024];
+    let pairs: &[[u8; 2]] = &[
+        *b"ey", *b"be", *b"bE", *b"Be", *b"BE", *b"id", *b"iD", *b"Id", *b"ID", *b"EN", *b"pa",
+        *b"pA", *b"Pa", *b"PA",
+    ];
+    let mut k = 0;
+    while k < pairs.len() {
+        let pair = u16::from_le_bytes(pairs[k]) as usize;
+        t[pair / 64] |= 1 << (pair % 64);
+        k += 1;
     }
     t
 };
@@ -220,6 +204,10 @@ pub(crate) struct Scan<'c, 't> {
     pub(crate) last_key: usize,
     /// A Kubernetes `kind: Secret` was seen and its data values reported.
     pub(crate) k8s_secret: bool,
+    /// The last [`vendor::shaped_token_at`] the key path asked for, by position: the
+    /// value behind a key is often a vendor token, which the word-start visit then
+    /// finds without matching it again.
+    shaped: (usize, Option<(Cand, bool)>),
 }
 
 impl Scan<'_, '_> {
@@ -238,6 +226,32 @@ impl Scan<'_, '_> {
         out.push(c);
     }
 
+    /// Does a vendor row take the value `vs..ve` whole (by shape)?
+    pub(crate) fn vendor_takes(&mut self, b: &[u8], vs: usize, ve: usize) -> bool {
+        let tokens = token_table();
+        if !tokens.may_start(b, vs) {
+            return false;
+        }
+        let shaped = vendor::shaped_token_at(tokens, b, vs);
+        let takes = shaped.as_ref().is_some_and(|(c, _)| c.end >= ve);
+        self.shaped = (vs, shaped);
+        takes
+    }
+
+    /// [`vendor::token_at`] at word start `i`, from the key path's match there if it
+    /// made one.
+    fn token_at(&mut self, b: &[u8], i: usize) -> Option<Cand> {
+        if self.shaped.0 == i {
+            match std::mem::replace(&mut self.shaped, (usize::MAX, None)).1 {
+                None => return None,
+                Some((c, false)) => return Some(c),
+                // A placeholder body: another row may still take the token.
+                Some((_, true)) => {}
+            }
+        }
+        vendor::token_at(token_table(), b, i)
+    }
+
     pub(crate) fn consumed_at(&self, pos: usize) -> usize {
         self.claims
             .iter()
@@ -253,13 +267,10 @@ pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
     find_with::<false>(text, classes, out);
 }
 
-/// [`find`], or with `EVERY_SEPARATOR` the reference it must agree with: every `=` and
-/// `:` handed to `key_before_separator`, without the [`worth_a_look`] filter.
-fn find_with<const EVERY_SEPARATOR: bool>(
-    text: &str,
-    classes: &ByteClasses<'_>,
-    out: &mut Vec<Cand>,
-) {
+/// [`find`], or with `REFERENCE` the reference it must agree with: every `=` and `:`
+/// handed to `key_before_separator`, without the [`worth_a_look`] filter, and every word
+/// start visited, without the pair filter.
+fn find_with<const REFERENCE: bool>(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let tokens = token_table();
     let mut st = Scan {
@@ -269,114 +280,147 @@ fn find_with<const EVERY_SEPARATOR: bool>(
         claims: super::take_spans(),
         last_key: usize::MAX,
         k8s_secret: false,
+        shaped: (usize::MAX, None),
     };
     // Only word starts and (a superset of) trigger bytes can start an anchor; bytes past
     // the end are in no class.
     for w in 0..classes.len() {
         let blk = classes.block(w);
         let bytes = classes.bytes(w);
-        // No anchor starts with a digit.
-        let mut todo = classes.word_starts(w) & !blk.digit | blk.trigger;
+        // No anchor starts with a digit, and a word start starts one only if its first
+        // two bytes begin a vendor prefix or a word anchor: one bit test each, before
+        // anything else looks at it.
+        let mut starts = classes.word_starts(w) & !blk.digit;
+        if !REFERENCE {
+            let mut keep = 0u64;
+            while starts != 0 {
+                let k = starts.trailing_zeros() as usize & 63;
+                starts &= starts - 1;
+                let pair = usize::from(u16::from_le_bytes([bytes[k], at(b, w * 64 + k + 1)]));
+                let bits = tokens.start_pairs()[pair / 64] | WORD_PAIRS[pair / 64];
+                keep |= (bits >> (pair % 64) & 1) << k;
+            }
+            starts = keep;
+        }
+        let mut todo = starts | blk.trigger;
         while todo != 0 {
             let k = todo.trailing_zeros() as usize & 63;
             todo &= todo - 1;
             let i = w * 64 + k;
-            let class = CLASS[bytes[k] as usize];
-            if class & ALNUM != 0 {
+            let c = bytes[k];
+            if blk.alnum >> k & 1 != 0 {
                 if i < st.next || i < st.consumed {
                     continue;
                 }
-                if class & WORD_ANCHOR != 0 {
+                if starts_word_anchor(c) {
                     if let Some((len, anchor)) = word_anchor(b, i) {
                         st.next = i + len;
                         run(text, i, i + len, anchor, &mut st, out);
                         continue;
                     }
                 }
+                // (Past the filter, the word start may still be only a word anchor's.)
                 if tokens.may_start(b, i) {
-                    if let Some(c) = vendor::token_at(tokens, b, i) {
+                    if let Some(c) = st.token_at(b, i) {
                         st.take_token(c, out);
                     }
                 }
                 continue;
             }
-            if class & TRIGGER == 0 {
-                continue;
-            }
-            // Infix-row tokens dispatched on `~` (`abc8Q~…`); those whose infix is `.` and a
-            // word (`….atlasv1.…`) are found from that word's start, like prefixes.
-            // Crypt hashes (`$2b$12$…`, `$6$salt$…`): the rows whose prefix starts with `$`.
-            if bytes[k] == b'$' {
-                if i >= st.next && i >= st.consumed && tokens.may_start(b, i) {
-                    if let Some(c) = vendor::token_at(tokens, b, i) {
-                        st.take_token(c, out);
-                    }
-                }
-                continue;
-            }
-            if bytes[k] == b'~' {
-                if i >= st.next && i >= st.consumed {
-                    if let Some(c) = vendor::tilde_token_at(tokens, b, i) {
-                        if c.start >= st.consumed {
+            // One dispatch per trigger byte; only `@ : - / \ [` go on to `trigger_anchor`.
+            match c {
+                // Crypt hashes (`$2b$12$…`, `$6$salt$…`): the rows whose prefix starts
+                // with `$`.
+                b'$' => {
+                    if i >= st.next && i >= st.consumed && tokens.may_start(b, i) {
+                        if let Some(c) = vendor::token_at(tokens, b, i) {
                             st.take_token(c, out);
                         }
-                    } else if tilde_home(b, i) {
-                        st.next = i + 1;
-                        run(
-                            text,
-                            i,
-                            i + 1,
-                            Anchor::Home(home::Home::Tilde),
-                            &mut st,
-                            out,
-                        );
+                    }
+                    continue;
+                }
+                // Infix-row tokens dispatched on `~` (`abc8Q~…`); those whose infix is `.`
+                // and a word (`….atlasv1.…`) are found from that word's start, like
+                // prefixes.
+                b'~' => {
+                    if i >= st.next && i >= st.consumed {
+                        if let Some(c) = vendor::tilde_token_at(tokens, b, i) {
+                            if c.start >= st.consumed {
+                                st.take_token(c, out);
+                            }
+                        } else if tilde_home(b, i) {
+                            st.next = i + 1;
+                            let home = Anchor::Home(home::Home::Tilde);
+                            run(text, i, i + 1, home, &mut st, out);
+                        }
+                    }
+                    continue;
+                }
+                b'=' => {
+                    if REFERENCE || worth_a_look(b, i) {
+                        key_before_separator(text, i, &mut st, out);
+                    }
+                    continue;
+                }
+                b':' => {
+                    if REFERENCE || worth_a_look(b, i) {
+                        key_before_separator(text, i, &mut st, out);
                     }
                 }
-                continue;
-            }
-            match bytes[k] {
-                b'=' | b':' if EVERY_SEPARATOR || worth_a_look(b, i) => {
-                    key_before_separator(text, i, &mut st, out)
+                // `("db.password", "…")` (most `",` end a JSON value: the noun check drops
+                // them cheaply).
+                b',' => {
+                    if matches!(prev(b, i), b'"' | b'\'') && ends_in_secret_noun(b, i - 1) {
+                        key_before_separator(text, i, &mut st, out);
+                    }
+                    continue;
                 }
-                b'=' | b':' => {}
-                // `("db.password", "…")`, `token - '…'`, `password | …`
-                // (Most `",` end a JSON value: the noun check drops them cheaply.)
-                b',' if matches!(prev(b, i), b'"' | b'\'') && ends_in_secret_noun(b, i - 1) => {
-                    key_before_separator(text, i, &mut st, out)
-                }
+                // `token - '…'`, `password | …`
                 b'-' | b'|' if prev(b, i) == b' ' && at(b, i + 1) == b' ' => {
-                    key_before_separator(text, i, &mut st, out)
+                    key_before_separator(text, i, &mut st, out);
+                    if c == b'|' {
+                        continue;
+                    }
                 }
-                b',' | b'|' => {}
-                b'>' if (is_ident(prev(b, i)) && ends_in_secret_noun(b, i))
-                    || matches!(prev(b, i), b'"' | b'\'') =>
-                {
-                    xml_element(text, i, out)
+                b'|' => continue,
+                b'-' => {
+                    if !is_ident(prev(b, i)) {
+                        user_flag(text, i, out);
+                        // `--password hunter2`: the separator is a space.
+                        let mut e = i + 1;
+                        while e < b.len() && is_ident(b[e]) && e - i <= 64 {
+                            e += 1;
+                        }
+                        if ends_in_secret_noun(b, e) {
+                            key_ident(text, i, e, &mut st, out);
+                        }
+                    }
+                }
+                b'>' => {
+                    if (is_ident(prev(b, i)) && ends_in_secret_noun(b, i))
+                        || matches!(prev(b, i), b'"' | b'\'')
+                    {
+                        xml_element(text, i, out);
+                    }
+                    continue;
                 }
                 // `.password("…")`, `setPassword("…")`
-                b'(' if is_ident(prev(b, i))
-                    && ends_in_secret_noun(b, i)
-                    && matches!(at(b, i + 1), b'"' | b'\'') =>
-                {
-                    key_before_separator(text, i, &mut st, out)
-                }
-                b'(' => {}
-                b'>' => {}
-                b'/' if is_ident(prev(b, i)) && ends_in_secret_noun(b, i) => {
-                    path_segment(text, i, out)
-                }
-                b'-' if !is_ident(prev(b, i)) => {
-                    user_flag(text, i, out);
-                    // `--password hunter2`: the separator is a space.
-                    let mut e = i + 1;
-                    while e < b.len() && is_ident(b[e]) && e - i <= 64 {
-                        e += 1;
+                b'(' => {
+                    if is_ident(prev(b, i))
+                        && ends_in_secret_noun(b, i)
+                        && matches!(at(b, i + 1), b'"' | b'\'')
+                    {
+                        key_before_separator(text, i, &mut st, out);
                     }
-                    if ends_in_secret_noun(b, e) {
-                        key_ident(text, i, e, &mut st, out);
+                    continue;
+                }
+                b'/' => {
+                    if is_ident(prev(b, i)) && ends_in_secret_noun(b, i) {
+                        path_segment(text, i, out);
                     }
                 }
-                _ => {}
+                b'@' | b'\\' | b'[' => {}
+                _ => continue,
             }
             if let Some((s, e, anchor)) = trigger_anchor(b, i) {
                 if s >= st.next && s >= st.consumed {

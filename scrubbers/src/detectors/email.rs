@@ -18,6 +18,60 @@ fn label_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || letter(c)
 }
 
+/// The ASCII bytes of a local part ([`LOCAL`]) and of a domain label ([`LABEL`]), as
+/// [`local_char`] and [`label_char`] judge them.
+static ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-' | b'\'') {
+            t[c] |= LOCAL;
+        }
+        if b.is_ascii_alphanumeric() || b == b'-' {
+            t[c] |= LABEL;
+        }
+        c += 1;
+    }
+    t
+};
+const LOCAL: u8 = 1;
+const LABEL: u8 = 2;
+
+/// Top-level domains that are file extensions (lowercase): `icon@2x.png` is a file name,
+/// and systemd units (`getty@tty1.service`) are no addresses.
+fn is_file_extension(tld: &[u8]) -> bool {
+    matches!(
+        tld,
+        b"png"
+            | b"jpg"
+            | b"jpeg"
+            | b"gif"
+            | b"svg"
+            | b"webp"
+            | b"ico"
+            | b"bmp"
+            | b"js"
+            | b"mjs"
+            | b"cjs"
+            | b"css"
+            | b"map"
+            | b"json"
+            | b"txt"
+            | b"woff"
+            | b"woff2"
+            | b"ttf"
+            | b"wasm"
+            | b"service"
+            | b"socket"
+            | b"target"
+            | b"mount"
+            | b"timer"
+            | b"slice"
+            | b"device"
+    )
+}
+
 pub(crate) fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     // A domain of ASCII digits, dots and dashes (`react@18.3.1`, `user@1.2.3.4`) has no
@@ -37,7 +91,7 @@ pub(crate) fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Ca
     while n < 64 && ls > 0 {
         let c = b[ls - 1];
         let len = if c.is_ascii() {
-            if !local_char(char::from(c)) {
+            if ASCII_CLASS[usize::from(c)] & LOCAL == 0 {
                 break;
             }
             1
@@ -90,7 +144,7 @@ pub(crate) fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Ca
         while i < b.len() && i - start <= 63 {
             let c = b[i];
             if c.is_ascii() {
-                if !label_char(char::from(c)) {
+                if ASCII_CLASS[usize::from(c)] & LABEL == 0 {
                     break;
                 }
                 i += 1;
@@ -139,15 +193,15 @@ pub(crate) fn email(text: &str, at_pos: usize, consumed: usize, out: &mut Vec<Ca
             }
             // `icon@2x.png`: a file name. `git@github.com:org/repo.git`: an scp-style
             // remote, whose user is a service account.
-            const FILE_TLDS: &[&str] = &[
-                "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "js", "mjs", "cjs",
-                "css", "map", "json", "txt", "woff", "woff2", "ttf", "wasm",
-                // systemd units (`getty@tty1.service`).
-                "service", "socket", "target", "mount", "timer", "slice", "device",
-            ];
-            let tld = &text[s..end];
-            if tld.len() <= 7 && FILE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld)) {
-                return;
+            let tld = &b[s..end];
+            let mut lower = [0u8; 7];
+            if tld.len() <= lower.len() {
+                let lower = &mut lower[..tld.len()];
+                lower.copy_from_slice(tld);
+                lower.make_ascii_lowercase();
+                if is_file_extension(lower) {
+                    return;
+                }
             }
             // `git@github.com`: a service account, not a person.
             if &b[ls..at_pos] == b"git" {

@@ -514,7 +514,7 @@ pub(crate) fn spaced_secret(text: &str, s: usize, e: usize, out: &mut Vec<Cand>)
 fn vendor_takes(b: &[u8], vs: usize, ve: usize) -> bool {
     let tokens = token_table();
     tokens.may_start(b, vs)
-        && super::vendor::shaped_token_at(tokens, b, vs).is_some_and(|c| c.end >= ve)
+        && super::vendor::shaped_token_at(tokens, b, vs).is_some_and(|(c, _)| c.end >= ve)
 }
 
 /// PowerShell's `ConvertTo-SecureString "…" -AsPlainText`: the literal before the flag
@@ -647,8 +647,19 @@ pub(crate) fn user_flag(text: &str, dash: usize, out: &mut Vec<Cand>) {
 /// [`classify_key`] can call a secret (any case)? Every key it accepts does: its last
 /// segment is one of these words or ends in one. Most identifiers before a `:` or `=` in
 /// logs (`max_tokens`, `Error`, `localhost`, `index.ts`) fail here, before any other work.
-#[inline]
+#[inline(always)]
 pub(crate) fn ends_in_secret_noun(b: &[u8], ie: usize) -> bool {
+    // Most identifiers end in a letter or digit and in no noun's last two letters: one
+    // lookup, inlined, before the walk back over trailing `_ - .`.
+    if ie >= 2 && b[ie - 1].is_ascii_alphanumeric() && !NOUN_ENDINGS.may_end(b[ie - 2], b[ie - 1]) {
+        return false;
+    }
+    ends_in_secret_noun_slow(b, ie)
+}
+
+/// [`ends_in_secret_noun`] past its one-lookup rejection.
+#[inline(never)]
+fn ends_in_secret_noun_slow(b: &[u8], ie: usize) -> bool {
     let mut e = ie;
     while e > 0 && matches!(b[e - 1], b'_' | b'-' | b'.') {
         e -= 1;
@@ -832,7 +843,7 @@ pub(crate) fn key_ident(
         };
         if p >= st.consumed_at(p) {
             st.last_key = is;
-            key_value(text, st.classes, p, p + len, out);
+            key_value(text, st, p, p + len, out);
             return;
         }
         p += len;
@@ -860,11 +871,12 @@ const TYPE_WORDS: &[&[u8]] = &[
 /// the value when the key names a secret and the value looks like one.
 pub(crate) fn key_value(
     text: &str,
-    classes: &ByteClasses<'_>,
+    st: &mut Scan<'_, '_>,
     s: usize,
     e: usize,
     out: &mut Vec<Cand>,
 ) {
+    let classes = st.classes;
     let b = text.as_bytes();
     let mut is = s;
     while is > 0 && is_ident(b[is - 1]) && s - is < 64 {
@@ -933,7 +945,7 @@ pub(crate) fn key_value(
     // Already scrubbed (or glued to something that was): leave it alone, so a second pass
     // never judges a value that the first pass saw without the placeholder.
     // A value that a vendor row takes whole is left to it (found at its word start).
-    if vendor_takes(b, vs, ve) {
+    if st.vendor_takes(b, vs, ve) {
         return;
     }
     if memchr::memchr(b'[', value.as_bytes()).is_some()

@@ -11,17 +11,26 @@ const MAX_BODY: usize = 1024;
 /// The token starting at word start `s`, if one of the rows whose prefix starts there
 /// matches: longest prefix first, then catalogue order.
 pub(crate) fn token_at(table: &TokenTable, b: &[u8], s: usize) -> Option<Cand> {
-    token_shape_at(table, b, s, true)
+    first_shape(table, b, s, true).map(|(c, _)| c)
 }
 
 /// Whether a vendor row takes the token at `s` by its shape and check alone, placeholders
 /// aside: where a key's value is such a token, the key path leaves it to the row (which
-/// also rejects placeholders, as the key path would).
-pub(crate) fn shaped_token_at(table: &TokenTable, b: &[u8], s: usize) -> Option<Cand> {
-    token_shape_at(table, b, s, false)
+/// also rejects placeholders, as the key path would). With the token, whether its body
+/// is a placeholder: if not, [`token_at`] gives the same token.
+pub(crate) fn shaped_token_at(table: &TokenTable, b: &[u8], s: usize) -> Option<(Cand, bool)> {
+    first_shape(table, b, s, false)
 }
 
-fn token_shape_at(table: &TokenTable, b: &[u8], s: usize, placeholders: bool) -> Option<Cand> {
+/// The first row (longest prefix, then catalogue order) whose shape and check the token
+/// at `s` passes, skipping those whose body is a placeholder when `skip_placeholders`;
+/// with whether the body is one.
+fn first_shape(
+    table: &TokenTable,
+    b: &[u8],
+    s: usize,
+    skip_placeholders: bool,
+) -> Option<(Cand, bool)> {
     let p = prev(b, s);
     if is_alnum(p) || p == b'_' {
         return None;
@@ -38,7 +47,7 @@ fn token_shape_at(table: &TokenTable, b: &[u8], s: usize, placeholders: bool) ->
             // The word of a `.word` infix: the token starts before its `.`.
             if s > 0 && b[s - 1] == b'.' {
                 if let Some(c) = infix_token(row, b, s - 1, prefix.len() + 1) {
-                    return Some(c);
+                    return Some((c, false));
                 }
             }
             continue;
@@ -52,13 +61,17 @@ fn token_shape_at(table: &TokenTable, b: &[u8], s: usize, placeholders: bool) ->
         if len == 0 || is_alnum(b.get(end).copied().unwrap_or(0)) {
             continue;
         }
-        let body = &b[bs..end];
-        if !row.check.passes(&b[s..end], prefix.len())
-            || (placeholders && is_placeholder_body(body))
-        {
+        if !row.check.passes(&b[s..end], prefix.len()) {
             continue;
         }
-        return Some(cand(s, end, row.kind.clone(), row.rule, PRIO_VENDOR));
+        let placeholder = is_placeholder_body(&b[bs..end]);
+        if skip_placeholders && placeholder {
+            continue;
+        }
+        return Some((
+            cand(s, end, row.kind.clone(), row.rule, PRIO_VENDOR),
+            placeholder,
+        ));
     }
     None
 }

@@ -14,6 +14,9 @@ pub(crate) struct TokenTable {
     pairs: Box<[[u64; 4]; 256]>,
     /// The pairs that are whole prefixes (`MT`, `SK`): a word start there needs no more.
     whole_pairs: Box<[[u64; 4]; 256]>,
+    /// The same pairs as `pairs`, by the little-endian `u16` of the two bytes: the
+    /// anchored pass filters a block's word starts with it before visiting any.
+    start_pairs: Box<[u64; 1024]>,
     /// A hash set of the first four bytes of every longer prefix (three-byte prefixes:
     /// with every fourth byte), for the word starts the pairs let through. Four bytes,
     /// not three: words like `api/`, `npm ` and `pull` share three with a prefix.
@@ -49,9 +52,12 @@ fn add_prefix(
     p: &[u8],
     pairs: &mut [[u64; 4]; 256],
     whole_pairs: &mut [[u64; 4]; 256],
+    start_pairs: &mut [u64; 1024],
     quads: &mut [u64; 1024],
 ) {
     set_bit(&mut pairs[usize::from(p[0])], p[1]);
+    let pair = usize::from(u16::from_le_bytes([p[0], p[1]]));
+    start_pairs[pair / 64] |= 1 << (pair % 64);
     let mut add = |q: [u8; 4]| {
         let h = quad_hash(q);
         quads[h / 64] |= 1 << (h % 64);
@@ -74,6 +80,7 @@ impl TokenTable {
         let (rows, kinds) = parse_rows(files)?;
         let mut pairs = Box::new([[0u64; 4]; 256]);
         let mut whole_pairs = Box::new([[0u64; 4]; 256]);
+        let mut start_pairs = Box::new([0u64; 1024]);
         let mut quads = Box::new([0u64; 1024]);
         let mut buckets: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
         let mut ctx_keywords: Vec<Vec<(&'static [u8], usize)>> = vec![Vec::new(); 256];
@@ -85,7 +92,13 @@ impl TokenTable {
                 if c == b'.' {
                     // `.word…`: a prefix at the word's start; `token_at` walks back.
                     let p = &infix[1..];
-                    add_prefix(p, &mut pairs, &mut whole_pairs, &mut quads);
+                    add_prefix(
+                        p,
+                        &mut pairs,
+                        &mut whole_pairs,
+                        &mut start_pairs,
+                        &mut quads,
+                    );
                     buckets[usize::from(p[0])].push((p, r));
                     continue;
                 }
@@ -101,7 +114,13 @@ impl TokenTable {
             }
             for p in &row.prefixes {
                 let p = p.as_bytes();
-                add_prefix(p, &mut pairs, &mut whole_pairs, &mut quads);
+                add_prefix(
+                    p,
+                    &mut pairs,
+                    &mut whole_pairs,
+                    &mut start_pairs,
+                    &mut quads,
+                );
                 buckets[usize::from(p[0])].push((p, r));
             }
         }
@@ -114,6 +133,7 @@ impl TokenTable {
             kinds,
             pairs,
             whole_pairs,
+            start_pairs,
             quads,
             buckets,
             ctx_keywords,
@@ -130,6 +150,13 @@ impl TokenTable {
     /// Every kind the rows declare.
     pub(crate) fn kinds(&self) -> &[Kind] {
         &self.kinds
+    }
+
+    /// The first two bytes of every prefix, as bits by their little-endian `u16`: a
+    /// word start whose pair is not here starts no prefix.
+    #[inline]
+    pub(crate) fn start_pairs(&self) -> &[u64; 1024] {
+        &self.start_pairs
     }
 
     /// Can a prefix start at `i`? (No false negatives; few false positives.)
