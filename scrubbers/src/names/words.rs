@@ -230,41 +230,36 @@ fn word_start_before(text: &str, i: usize) -> Option<usize> {
 /// title's (`Mocha Reporter Swallows…`), no cue.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CueWord {
-    buf: [u8; 24],
-    len: u8,
+    /// Inline, so reading it back needs no UTF-8 check (cue words are read many times).
+    word: arrayvec::ArrayString<24>,
     pub usable: bool,
 }
 
 impl CueWord {
     pub(crate) fn new(word: &str, usable: bool) -> Self {
         let mut w = CueWord {
-            buf: [0; 24],
-            len: 0,
+            word: arrayvec::ArrayString::new(),
             usable,
         };
         if word.is_ascii() {
-            if word.len() <= w.buf.len() {
-                w.buf[..word.len()].copy_from_slice(word.as_bytes());
-                w.buf[..word.len()].make_ascii_lowercase();
-                w.len = word.len() as u8;
+            if w.word.try_push_str(word).is_ok() {
+                w.word.make_ascii_lowercase();
             }
             return w;
         }
-        let mut len = 0;
         for c in word.chars().flat_map(char::to_lowercase) {
             let c = if c == '’' { '\'' } else { c };
-            if len + c.len_utf8() > w.buf.len() {
-                return CueWord { len: 0, ..w };
+            if w.word.try_push(c).is_err() {
+                w.word.clear();
+                return w;
             }
-            len += c.encode_utf8(&mut w.buf[len..]).len();
         }
-        w.len = len as u8;
         w
     }
 
     /// The lower-cased word; empty when it was too long to be a cue.
     pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
+        &self.word
     }
 }
 
