@@ -38,20 +38,22 @@ pub(crate) fn is_contextual(c: &Cand, text: &str) -> bool {
 /// Adds the other occurrences of contextual values in `text` to `found` (non-overlapping,
 /// sorted by start), whole tokens only. Returns whether anything was added.
 pub(crate) fn add_repeats(text: &str, found: &mut Vec<Cand>) -> bool {
-    if !found.iter().any(|c| is_contextual(c, text)) {
-        return false;
-    }
-    // Bounded work (see `REPEAT_BUDGET`), checked before anything is collected.
-    let contextual = found.iter().filter(|c| is_contextual(c, text)).count();
-    if contextual * text.len() > REPEAT_BUDGET {
-        return false;
-    }
+    // One pass: the distinct contextual values and how many findings hold one.
+    let mut contextual = 0;
     let mut values: Vec<(&str, Kind)> = Vec::new();
     for c in found.iter().filter(|c| is_contextual(c, text)) {
+        contextual += 1;
+        // Bounded work (see `REPEAT_BUDGET`), checked before any search.
+        if contextual * text.len() > REPEAT_BUDGET {
+            return false;
+        }
         let value = &text[c.start..c.end];
         if !values.iter().any(|(v, _)| *v == value) {
             values.push((value, c.kind.clone().expect("contextual cands have a kind")));
         }
+    }
+    if contextual == 0 {
+        return false;
     }
     let mut fresh = Vec::new();
     for (value, kind) in &values {

@@ -292,6 +292,12 @@ fn find_with<const REFERENCE: bool>(text: &str, classes: &ByteClasses<'_>, out: 
         // anything else looks at it.
         let mut starts = classes.word_starts(w) & !blk.digit;
         if !REFERENCE {
+            // Every vendor token and word anchor runs at least four token bytes from its
+            // start (`sk-…`, `eyJ…`), but `ENV ` (a capital): short words (`a`, `is`,
+            // `foo:`) are dropped before the pair lookup.
+            let token = u128::from(blk.token) | u128::from(classes.block(w + 1).token) << 64;
+            let long = (token & token >> 1 & token >> 2 & token >> 3) as u64;
+            starts &= long | blk.upper;
             let mut keep = 0u64;
             while starts != 0 {
                 let k = starts.trailing_zeros() as usize & 63;

@@ -124,6 +124,9 @@ pub(crate) mod sse2 {
     #[inline(always)]
     pub(super) fn classify(block: &[u8; 64], special: &mut u32, high: &mut u32) -> Block {
         let mut out = Block::default();
+        // Non-ASCII bytes and `%`, `&`, `\\`: only whether the block holds any, so the
+        // lanes are ORed and the top bits read once.
+        let (mut high_lanes, mut special_lanes) = (set_splat_i8_m128i(0), set_splat_i8_m128i(0));
         for (j, lane) in block.chunks_exact(16).enumerate() {
             let v = load_unaligned_m128i(lane.try_into().expect("16 bytes"));
             let digit = in_range(v, b'0', b'9');
@@ -146,9 +149,11 @@ pub(crate) mod sse2 {
             out.token |= mask(token) << shift;
             // High bit: non-ASCII; with `%`, `&` and `\\`, where an encoding can start.
             out.joint |= mask(eq(v, b'.') | eq(v, b'_')) << shift;
-            *high |= move_mask_i8_m128i(v) as u32;
-            *special |= move_mask_i8_m128i(v | eq(v, b'%') | eq(v, b'&') | eq(v, b'\\')) as u32;
+            high_lanes |= v;
+            special_lanes = special_lanes | eq(v, b'%') | eq(v, b'&') | eq(v, b'\\');
         }
+        *high |= move_mask_i8_m128i(high_lanes) as u32;
+        *special |= move_mask_i8_m128i(high_lanes | special_lanes) as u32;
         out
     }
 }

@@ -86,43 +86,49 @@ pub(crate) fn version_context(b: &[u8], s: usize, end: usize, addr: Ipv4Addr) ->
         w = &b[k..e2];
     }
     let ends_with = |v: &[u8]| w.len() >= v.len() && w[w.len() - v.len()..].eq_ignore_ascii_case(v);
-    let named = ends_with(b"version")
-        || [
-            &b"ver"[..],
-            b"build",
-            b"release",
-            b"firmware",
-            b"rev",
-            b"revision",
-            b"chrome",
-            b"firefox",
-            b"safari",
-            b"edg",
-            b"edge",
-            b"opera",
-            b"kernel",
-            b"section",
-            b"chapter",
-            b"oid",
-            b"rfc",
-            b"netmask",
-            b"mask",
-            b"subnet",
-            b"clause",
-            b"table",
-            b"figure",
-            b"fig",
-            b"step",
-            b"sec",
-            b"nuget",
-            b"assembly",
-            b"upgraded",
-            b"updated",
-            b"installed",
-            b"downgraded",
-        ]
-        .iter()
-        .any(|v| w.eq_ignore_ascii_case(v));
+    // Lower-cased on the stack and matched in one `match` (no word is longer than 10).
+    let mut lower = [0u8; 10];
+    let listed = w.len() <= lower.len() && {
+        let lower = &mut lower[..w.len()];
+        lower.copy_from_slice(w);
+        lower.make_ascii_lowercase();
+        matches!(
+            &*lower,
+            b"ver"
+                | b"build"
+                | b"release"
+                | b"firmware"
+                | b"rev"
+                | b"revision"
+                | b"chrome"
+                | b"firefox"
+                | b"safari"
+                | b"edg"
+                | b"edge"
+                | b"opera"
+                | b"kernel"
+                | b"section"
+                | b"chapter"
+                | b"oid"
+                | b"rfc"
+                | b"netmask"
+                | b"mask"
+                | b"subnet"
+                | b"clause"
+                | b"table"
+                | b"figure"
+                | b"fig"
+                | b"step"
+                | b"sec"
+                | b"nuget"
+                | b"assembly"
+                | b"upgraded"
+                | b"updated"
+                | b"installed"
+                | b"downgraded"
+        )
+    };
+    let named = ends_with(b"version") || listed;
     if named {
         return true;
     }

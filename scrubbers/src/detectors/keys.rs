@@ -360,9 +360,14 @@ fn is_type_name(b: &[u8]) -> bool {
 /// Does `b` start with one of [`REFERENCE_PREFIXES`]? Each holds a `.`, `(`, `[` or
 /// `:` within its first 24 bytes, which most values lack.
 fn is_reference(b: &[u8]) -> bool {
-    let head = &b[..b.len().min(24)];
-    head.iter()
-        .any(|c| matches!(c, b'.' | b'(' | b'[' | b':' | b'/' | b'+'))
+    // Every prefix is letters (or `$`) and then one of these bytes: a value whose first
+    // other byte is not one is no reference (random values mostly fail at once).
+    let word = b
+        .iter()
+        .position(|c| !(c.is_ascii_alphabetic() || *c == b'$'))
+        .unwrap_or(b.len());
+    word > 0
+        && matches!(b.get(word), Some(b'.' | b'(' | b'[' | b':' | b'/' | b'+'))
         && REFERENCE_PREFIXES
             .iter()
             .any(|p| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes()))

@@ -198,19 +198,25 @@ fn mark_positions(body: &[u8]) -> u128 {
     {
         use super::classes::sse2::{eq, mask};
         use safe_arch::{load_unaligned_m128i, set_splat_i8_m128i};
-        // Zero-padded: a zero byte starts no mark and seconds no word.
-        let mut buf = [0u8; 128];
-        buf[..body.len()].copy_from_slice(body);
         let fold = set_splat_i8_m128i(0x20);
         let mut bits = 0u128;
         let mut j = 0;
         while j < body.len() {
-            let lane = |k: usize| load_unaligned_m128i(buf[k..k + 16].try_into().expect("16"));
-            let (v, next) = (lane(j), lane(j + 1));
+            // Straight from the body while 17 bytes remain; the last lanes from a
+            // zero-padded copy (a zero byte starts no mark and seconds no word).
+            let mut pad = [0u8; 32];
+            let from: &[u8] = if j + 17 <= body.len() {
+                &body[j..j + 17]
+            } else {
+                pad[..body.len() - j].copy_from_slice(&body[j..]);
+                &pad[..17]
+            };
+            let v = load_unaligned_m128i(from[..16].try_into().expect("16"));
+            let next = load_unaligned_m128i(from[1..17].try_into().expect("16"));
             let (fv, fnext) = (v | fold, next | fold);
             let mut m = eq(v, b'<') | eq(v, b'*') | eq(v, b'$') | eq(v, b'.') | eq(v, 0xE2);
             for w in PLACEHOLDER_WORDS {
-                m = m | (eq(fv, w[0]) & eq(fnext, w[1]));
+                m |= eq(fv, w[0]) & eq(fnext, w[1]);
             }
             bits |= u128::from(mask(m)) << j;
             j += 16;
