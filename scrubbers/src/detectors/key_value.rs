@@ -1264,6 +1264,17 @@ fn value_span(
             &VALUE_STOPS
         };
         while k < b.len() {
+            // Four bytes per step while none of them stops anything.
+            if let Some(&[c0, c1, c2, c3]) = b.get(k..k + 4) {
+                let any = stops[usize::from(c0)]
+                    | stops[usize::from(c1)]
+                    | stops[usize::from(c2)]
+                    | stops[usize::from(c3)];
+                if !any {
+                    k += 4;
+                    continue;
+                }
+            }
             let c = b[k];
             if !stops[usize::from(c)] {
                 k += 1;

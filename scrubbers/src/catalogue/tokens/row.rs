@@ -199,6 +199,14 @@ impl SimpleBody {
         // A plain indexed loop: the iterator chain compiled to several times the work.
         let limit = window.len().min(self.max);
         let mut n = 0;
+        // Four bytes per step while all four are in the class.
+        while n + 4 <= limit {
+            let in_class = |k: usize| self.class[usize::from(window[n + k])];
+            if !(in_class(0) & in_class(1) & in_class(2) & in_class(3)) {
+                break;
+            }
+            n += 4;
+        }
         while n < limit && self.class[usize::from(window[n])] {
             n += 1;
         }
