@@ -17,7 +17,7 @@ pub(crate) struct Block {
     pub digit: u64,
     /// ASCII uppercase letters.
     pub upper: u64,
-    /// `$ ( , - /`, `: ; < = > ? @`, `[ \`, `|` and `~`: a superset of the bytes that
+    /// `$ ( , - . /`, `: ; < = > ? @`, `[ \`, `|` and `~`: a superset of the bytes that
     /// trigger anchors.
     pub trigger: u64,
     /// Alphanumerics and `+ , - . / = _`: a superset of the characters of tokens.
@@ -60,8 +60,7 @@ static BYTE_CLASS: [u8; 256] = {
         if c.is_ascii_uppercase() {
             k |= C_UPPER;
         }
-        if matches!(c, b'(' | b',' | b'-' | b'/' | b':'..=b'@' | b'['..=b'\\' | b'|' | b'~' | b'$')
-        {
+        if matches!(c, b'(' | b','..=b'/' | b':'..=b'@' | b'['..=b'\\' | b'|' | b'~' | b'$') {
             k |= C_TRIGGER;
         }
         if matches!(c, b'+'..=b'/' | b'=' | b'_') {
@@ -97,8 +96,8 @@ fn classify_bytewise(block: &[u8]) -> Block {
 pub(crate) mod sse2 {
     use super::Block;
     use safe_arch::{
-        add_i8_m128i, bitandnot_m128i, cmp_eq_mask_i8_m128i, cmp_gt_mask_i8_m128i,
-        load_unaligned_m128i, m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+        add_i8_m128i, cmp_eq_mask_i8_m128i, cmp_gt_mask_i8_m128i, load_unaligned_m128i, m128i,
+        move_mask_i8_m128i, set_splat_i8_m128i,
     };
 
     /// Lanes of `v` in `lo..=hi` (all bits set) or not (clear): the shift maps `lo` to
@@ -134,10 +133,7 @@ pub(crate) mod sse2 {
             let upper = in_range(v, b'A', b'Z');
             let lower = in_range(v, b'a', b'z');
             let alnum = digit | upper | lower;
-            // `.` (frequent, in numbers and file names) triggers nothing: it is cut out of
-            // the range that brings `,`, `-` and `/`.
-            let dot = eq(v, b'.');
-            let trigger = bitandnot_m128i(dot, in_range(v, b',', b'/'))
+            let trigger = in_range(v, b',', b'/')
                 | eq(v, b'(')
                 | in_range(v, b':', b'@')
                 | in_range(v, b'[', b'\\')
@@ -152,7 +148,7 @@ pub(crate) mod sse2 {
             out.trigger |= mask(trigger) << shift;
             out.token |= mask(token) << shift;
             // High bit: non-ASCII; with `%`, `&` and `\\`, where an encoding can start.
-            out.joint |= mask(dot | eq(v, b'_')) << shift;
+            out.joint |= mask(eq(v, b'.') | eq(v, b'_')) << shift;
             high_lanes |= v;
             special_lanes = special_lanes | eq(v, b'%') | eq(v, b'&') | eq(v, b'\\');
         }
