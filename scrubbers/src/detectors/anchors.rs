@@ -268,8 +268,9 @@ pub(crate) fn find(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
 }
 
 /// [`find`], or with `REFERENCE` the reference it must agree with: every `=` and `:`
-/// handed to `key_before_separator`, without the [`worth_a_look`] filter, and every word
-/// start visited, without the pair filter.
+/// handed to `key_before_separator`, without the [`worth_a_look`] filter, every word
+/// start visited, without the short-word and pair filters, and every vendor token matched
+/// afresh, without the key path's match.
 fn find_with<const REFERENCE: bool>(text: &str, classes: &ByteClasses<'_>, out: &mut Vec<Cand>) {
     let b = text.as_bytes();
     let tokens = token_table();
@@ -327,7 +328,12 @@ fn find_with<const REFERENCE: bool>(text: &str, classes: &ByteClasses<'_>, out: 
                 }
                 // (Past the filter, the word start may still be only a word anchor's.)
                 if tokens.may_start(b, i) {
-                    if let Some(c) = st.token_at(b, i) {
+                    let token = if REFERENCE {
+                        vendor::token_at(tokens, b, i)
+                    } else {
+                        st.token_at(b, i)
+                    };
+                    if let Some(c) = token {
                         st.take_token(c, out);
                     }
                 }
@@ -525,11 +531,12 @@ mod tests {
         v
     }
 
-    /// The `worth_a_look` filter drops no separator that `key_before_separator` acts on:
-    /// the anchored pass finds the same with and without it, on every case-file input and
-    /// on generated key shapes.
+    /// The filters (`worth_a_look`, short words, first-byte pairs) drop nothing that the
+    /// matchers act on, and the key path's vendor match is the one made afresh: the
+    /// anchored pass finds the same with and without them, on every case-file input and
+    /// on generated key shapes with vendor-token, placeholder and plain values.
     #[test]
-    fn separator_filter_changes_no_finding() {
+    fn filters_change_no_finding() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
         let mut inputs: Vec<String> = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -569,6 +576,13 @@ mod tests {
             "Secret",
             "deploy:W373xV",
             "4096",
+            "ghp_W1xxyR8flyCb1pxAKXEpZ9ezz1phTtmvK6NT",
+            "\"ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"",
+            "sk-proj-R2d9xQ7mKp4LwZ8vN3bT6yH1cF5gJ0sAq",
+            "xoxb-EXAMPLE-your-token",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+            "Bearer abc.def",
+            "a ENV X",
         ];
         let mut next = crate::detectors::test_rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
