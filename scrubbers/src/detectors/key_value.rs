@@ -106,6 +106,11 @@ pub(crate) fn worth_a_look(b: &[u8], sep: usize) -> bool {
         // `\"key\":` and keys ending in `_` or `-` take the full path.
         return matches!(last, b'\\' | b'_' | b'-');
     }
+    // No secret noun or shape below ends in a digit (`12:30`, `v2=`): only a type name
+    // before `=` can still count.
+    if last.is_ascii_digit() {
+        return b[sep] == b'=' && k < sep;
+    }
     ends_in_secret_noun(b, k)
         // `value` pairs, `kind: Secret`, HCL `default =`.
         || matches!(
