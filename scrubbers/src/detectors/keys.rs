@@ -541,7 +541,14 @@ pub(crate) fn is_secret_value(key: &KeyClass, v: &str, at: ValueContext) -> bool
     if b.len() < min {
         return false;
     }
-    if v.contains(char::is_whitespace) {
+    // (Bytes for ASCII values: the same spaces as `char::is_whitespace`, `\x0B` included.)
+    let spaced = if v.is_ascii() {
+        b.iter()
+            .any(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r'))
+    } else {
+        v.contains(char::is_whitespace)
+    };
+    if spaced {
         // `FlyV1 fm2_…`: a scheme word and a credential; a quoted passphrase. Prose
         // (`"is missing"`, `"not set"`) is not a credential.
         let mut words = v.split_whitespace();
