@@ -321,6 +321,12 @@ pub(crate) const PARTICLES: &[&str] = &[
     "du", "la", "le", "zu", "ter", "ten", "bin", "binti", "ibn", "al", "el", "y", "e",
 ];
 
+/// Is `word` (lower case) one of the [`PARTICLES`]? (Most words are longer than any.)
+#[inline]
+pub(crate) fn is_particle(word: &str) -> bool {
+    word.len() <= 5 && PARTICLES.contains(&word)
+}
+
 /// Titles written with a full stop (`Dr.`), so the stop ends no sentence.
 pub(crate) const TITLES: &[&str] = &["mr", "mrs", "ms", "mx", "dr", "prof", "st"];
 

@@ -198,10 +198,10 @@ impl Scan<'_> {
         let mut particles = n > 1
             && self.text[words[0].full_end..words[n - 1].start]
                 .split(' ')
-                .any(|w| cues::PARTICLES.contains(&w));
+                .any(cues::is_particle);
         for (i, w) in words.iter().enumerate() {
             let word = &self.text[w.start..w.end];
-            if i > 0 && i + 1 < n && cues::PARTICLES.contains(&word.to_lowercase().as_str()) {
+            if i > 0 && i + 1 < n && cues::is_particle(&word.to_lowercase()) {
                 lex[i] = Lex {
                     particle: true,
                     ..Lex::default()
@@ -373,7 +373,7 @@ impl Scan<'_> {
                     hops += 1;
                     continue;
                 }
-                if next.lower && cues::PARTICLES.contains(&&self.text[j..next.full_end]) {
+                if next.lower && cues::is_particle(&self.text[j..next.full_end]) {
                     j = next.full_end;
                     hops += 1;
                     continue;
@@ -393,7 +393,7 @@ impl Scan<'_> {
 /// `al-Masri`, `el-Sayed`, `d'Angelo`: a particle glued to a capitalised surname.
 fn is_particle_joined(word: &str) -> bool {
     word.split_once(['-', '\'', '’']).is_some_and(|(particle, name)| {
-        cues::PARTICLES.contains(&particle) || particle == "d"
+        cues::is_particle(particle) || particle == "d"
     } && name.starts_with(char::is_uppercase))
 }
 
