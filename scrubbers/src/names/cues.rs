@@ -365,19 +365,50 @@ pub(crate) struct Phrase {
     pub weight: i32,
 }
 
-/// The lexicon's key hash: the keys are short words, probed once per capitalised word of
-/// every text, and fixed at build time (no attacker chooses them), so a simple hash beats
-/// SipHash here.
+/// The cue tables' hash: their keys are short words fixed at build time (no attacker
+/// chooses them), probed a few times per capitalised word, so one multiply per eight bytes
+/// (FxHash's scheme) beats both SipHash and the lexicon's full mix here.
 #[derive(Default)]
 pub(crate) struct KeyHasher(u64);
 
+/// FxHash's multiplier.
+const CUE_MULTIPLIER: u64 = 0xf135_7aea_2e62_a9c5;
+
+impl KeyHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(CUE_MULTIPLIER);
+    }
+}
+
 impl Hasher for KeyHasher {
+    #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves its entropy in the high bits; the table indexes by the low.
+        self.0.rotate_left(26)
     }
 
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        self.0 = self.0.rotate_left(17) ^ super::layout::key_hash(bytes);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in chunks.by_ref() {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        // The length keeps `a` and `a\0` apart.
+        self.add(u64::from_le_bytes(last) ^ (rest.len() as u64) << 59);
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
     }
 }
 

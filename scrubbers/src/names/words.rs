@@ -45,8 +45,14 @@ fn is_apostrophe(c: char) -> bool {
 }
 
 /// The char before byte `i`, if any.
+#[inline]
 pub(crate) fn char_before(text: &str, i: usize) -> Option<char> {
-    text[..i].chars().next_back()
+    // An ASCII byte is its own char: no decoding backwards.
+    match text.as_bytes()[..i].last() {
+        None => None,
+        Some(&c) if c < 0x80 => Some(char::from(c)),
+        Some(_) => text[..i].chars().next_back(),
+    }
 }
 
 /// Whether a word may start at `i`: not glued to code (`x_Name`, `v1.Name`, `/Name`,
@@ -264,11 +270,28 @@ impl CueWord {
 }
 
 fn starts_sentence(text: &str, start: usize) -> bool {
-    let head = text[..start].trim_end_matches([' ', '\t']);
-    head.is_empty()
-        || head.ends_with([
-            '.', '!', '?', ':', ';', '\n', '(', '"', '\'', '[', '*', '>', ',',
-        ])
+    // Bytes: every character looked for is ASCII, and a non-ASCII byte is none of them.
+    let b = text.as_bytes();
+    let mut k = start;
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    k == 0
+        || matches!(
+            b[k - 1],
+            b'.' | b'!'
+                | b'?'
+                | b':'
+                | b';'
+                | b'\n'
+                | b'('
+                | b'"'
+                | b'\''
+                | b'['
+                | b'*'
+                | b'>'
+                | b','
+        )
 }
 
 /// Up to `max` (at most three) lower-cased words right before byte `i`, nearest first, with only
@@ -314,8 +337,11 @@ pub(crate) fn words_before(text: &str, mut i: usize, max: usize, out: &mut Vec<C
         };
         let word = &text[start..i];
         // `[PERSON]'s`: a possessive after a placeholder stands for a capitalised name.
-        let capitalised = word.chars().next().is_some_and(char::is_uppercase)
-            || (is_apostrophe(word.chars().next().unwrap_or(' ')) && start > 0);
+        let first = match word.as_bytes().first() {
+            Some(&c) if c < 0x80 => char::from(c),
+            _ => word.chars().next().unwrap_or(' '),
+        };
+        let capitalised = first.is_uppercase() || (is_apostrophe(first) && start > 0);
         if n == 0 {
             mid_sentence = only_spaces && !capitalised;
         }
