@@ -8,7 +8,7 @@ use super::is_ident;
 use super::jwt::credential_after;
 use super::keys::{classify_key, is_secret_value, looks_random, KeyClass, ValueContext};
 use super::placeholder::starts_with_placeholder;
-use super::{at, cand, prev, ByteClasses, Cand, PRIO_KV};
+use super::{at, byte_set, cand, prev, ByteClasses, Cand, PRIO_KV};
 use crate::catalogue::token_table;
 use crate::kind::Kind;
 
@@ -1341,32 +1341,12 @@ fn value_span(
 }
 
 /// Bytes at which [`value_span`] must look closer in a bare value: a superset of those
-/// that end it (`&` and `\\` end it only in some places).
-static VALUE_STOPS: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_whitespace()
-            || matches!(
-                b,
-                b'"' | b'\'' | b'`' | b',' | b';' | b'<' | b'>' | b'|' | b'&' | b'\\'
-            );
-        c += 1;
-    }
-    t
-};
+/// that end it (`&` and `\\` end it only in some places). The first five are
+/// `u8::is_ascii_whitespace`.
+static VALUE_STOPS: [bool; 256] = byte_set(b" \t\n\x0C\r\"'`,;<>|&\\");
 
 /// [`VALUE_STOPS`] in a connection-string field.
-static CONNECTION_STOPS: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        t[c] = matches!(c as u8, b';' | b'"' | b'\'' | b'\n' | b'\r' | b'\\');
-        c += 1;
-    }
-    t
-};
+static CONNECTION_STOPS: [bool; 256] = byte_set(b";\"'\n\r\\");
 
 /// The next string literal argument after a literal that closes at `close` (`"a", "b"`):
 /// its content's span, if a `,` and a quoted literal follow on the same line.
@@ -1529,6 +1509,22 @@ mod tests {
 
     /// The one-lookup table agrees with the word lists it is built beside: every listed
     /// noun, in either case, is still accepted.
+    /// The stop tables hold what the value reader stops at: whitespace and the listed
+    /// bytes, nothing else.
+    #[test]
+    fn stop_tables_are_the_stop_bytes() {
+        for c in 0..=255u8 {
+            let value_stop = c.is_ascii_whitespace()
+                || matches!(
+                    c,
+                    b'"' | b'\'' | b'`' | b',' | b';' | b'<' | b'>' | b'|' | b'&' | b'\\'
+                );
+            assert_eq!(VALUE_STOPS[usize::from(c)], value_stop, "{c}");
+            let field_stop = matches!(c, b';' | b'"' | b'\'' | b'\n' | b'\r' | b'\\');
+            assert_eq!(CONNECTION_STOPS[usize::from(c)], field_stop, "{c}");
+        }
+    }
+
     #[test]
     fn noun_endings_table_passes_every_secret_noun() {
         for w in SECRET_NOUNS.iter().filter(|w| **w != b"id") {

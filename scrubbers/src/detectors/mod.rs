@@ -214,6 +214,17 @@ pub(crate) fn is_ident(c: u8) -> bool {
     IDENT[c as usize]
 }
 
+/// The set of `bytes`, as a table by byte value (for `static` tables of a few bytes).
+pub(crate) const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+}
+
 /// Identifier bytes: ASCII alphanumerics, `_`, `-` and `.`.
 static IDENT: [bool; 256] = {
     let mut t = [false; 256];

@@ -9,13 +9,11 @@ use crate::kind::Kind;
 pub(crate) struct TokenTable {
     rows: Vec<TokenRow>,
     kinds: Vec<Kind>,
-    /// For each first byte, the set of second bytes a prefix continues with: one lookup
-    /// rejects nearly every word start.
-    pairs: Box<[[u64; 4]; 256]>,
     /// The pairs that are whole prefixes (`MT`, `SK`): a word start there needs no more.
     whole_pairs: Box<[[u64; 4]; 256]>,
-    /// The same pairs as `pairs`, by the little-endian `u16` of the two bytes: the
-    /// anchored pass filters a block's word starts with it before visiting any.
+    /// The first two bytes of every prefix, as bits by their little-endian `u16`: one
+    /// lookup rejects nearly every word start (the anchored pass filters a block's word
+    /// starts with it before visiting any).
     start_pairs: Box<[u64; 1024]>,
     /// A hash set of the first four bytes of every longer prefix (three-byte prefixes:
     /// with every fourth byte), for the word starts the pairs let through. Four bytes,
@@ -50,12 +48,10 @@ fn set_bit(set: &mut [u64; 4], c: u8) {
 /// Adds a prefix (its first bytes: the word starts it can begin) to the prefilter.
 fn add_prefix(
     p: &[u8],
-    pairs: &mut [[u64; 4]; 256],
     whole_pairs: &mut [[u64; 4]; 256],
     start_pairs: &mut [u64; 1024],
     quads: &mut [u64; 1024],
 ) {
-    set_bit(&mut pairs[usize::from(p[0])], p[1]);
     let pair = usize::from(u16::from_le_bytes([p[0], p[1]]));
     start_pairs[pair / 64] |= 1 << (pair % 64);
     let mut add = |q: [u8; 4]| {
@@ -78,7 +74,6 @@ impl TokenTable {
     /// A message naming the file and line of a malformed row.
     pub(crate) fn parse(files: &[(&str, &'static str)]) -> Result<TokenTable, String> {
         let (rows, kinds) = parse_rows(files)?;
-        let mut pairs = Box::new([[0u64; 4]; 256]);
         let mut whole_pairs = Box::new([[0u64; 4]; 256]);
         let mut start_pairs = Box::new([0u64; 1024]);
         let mut quads = Box::new([0u64; 1024]);
@@ -92,13 +87,7 @@ impl TokenTable {
                 if c == b'.' {
                     // `.word…`: a prefix at the word's start; `token_at` walks back.
                     let p = &infix[1..];
-                    add_prefix(
-                        p,
-                        &mut pairs,
-                        &mut whole_pairs,
-                        &mut start_pairs,
-                        &mut quads,
-                    );
+                    add_prefix(p, &mut whole_pairs, &mut start_pairs, &mut quads);
                     buckets[usize::from(p[0])].push((p, r));
                     continue;
                 }
@@ -114,13 +103,7 @@ impl TokenTable {
             }
             for p in &row.prefixes {
                 let p = p.as_bytes();
-                add_prefix(
-                    p,
-                    &mut pairs,
-                    &mut whole_pairs,
-                    &mut start_pairs,
-                    &mut quads,
-                );
+                add_prefix(p, &mut whole_pairs, &mut start_pairs, &mut quads);
                 buckets[usize::from(p[0])].push((p, r));
             }
         }
@@ -131,7 +114,6 @@ impl TokenTable {
         Ok(TokenTable {
             rows,
             kinds,
-            pairs,
             whole_pairs,
             start_pairs,
             quads,
@@ -164,7 +146,8 @@ impl TokenTable {
     pub(crate) fn may_start(&self, b: &[u8], i: usize) -> bool {
         let byte = |k: usize| b.get(i + k).copied().unwrap_or(0);
         let (first, second) = (b[i], byte(1));
-        if !has(&self.pairs[usize::from(first)], second) {
+        let pair = usize::from(u16::from_le_bytes([first, second]));
+        if self.start_pairs[pair / 64] >> (pair % 64) & 1 == 0 {
             return false;
         }
         if has(&self.whole_pairs[usize::from(first)], second) {
